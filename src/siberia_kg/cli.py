@@ -212,5 +212,31 @@ def export(what, output, base, out) -> None:
     click.echo(f"wrote {len(tables)} tables to {folder}", err=True)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option("--sparql-timeout", type=float, default=None,
+              help="Seconds before a SPARQL query is stopped (default 10, env SIBERIA_KG_SPARQL_TIMEOUT).")
+@click.option("--workers", "sparql_workers", type=int, default=None,
+              help="Processes running SPARQL queries (default 2, env SIBERIA_KG_SPARQL_WORKERS).")
+@base_option
+@out_option
+def serve(host, port, sparql_timeout, sparql_workers, base, out) -> None:
+    """Serve the built graph as linked data (building it first if dist/ is missing or stale):
+    dereferenceable IRIs, HTML pages, a read-only SPARQL 1.1 endpoint at /sparql, and the dumps.
+
+    The public base IRI comes from --base or SIBERIA_KG_BASE, never from the Host header: the
+    server answers for {base}id/... at /id/... on whatever host and port it runs.
+    """
+    from .web.config import ServerConfig
+    from .web.server import run
+
+    settings = _settings(base, out)
+    ensure_built(settings)
+    config = ServerConfig.from_env(host=host, port=port, sparql_timeout=sparql_timeout,
+                                   sparql_workers=sparql_workers)
+    run(settings, config)
+
+
 if __name__ == "__main__":
     main()

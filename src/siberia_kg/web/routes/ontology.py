@@ -1,0 +1,5 @@
+"""Routes: ontology (being written)."""
+
+
+def routes(state):
+    return []

@@ -1,0 +1,5 @@
+"""Routes: pages (being written)."""
+
+
+def routes(state):
+    return []

@@ -1,0 +1,5 @@
+"""Routes: sparql (being written)."""
+
+
+def routes(state):
+    return []
