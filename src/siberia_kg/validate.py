@@ -74,7 +74,8 @@ def run_shacl(data: Graph, shapes: Graph, ontology: Graph, origins=None,
         advanced=True, allow_warnings=False, abort_on_first=False)
     out = []
     if not conforms:
-        for r in results.subjects(RDF.type, SH.ValidationResult):
+        # Only the report's own results: nested sh:detail results would repeat a violation.
+        for r in results.objects(None, SH.result):
             focus = results.value(r, SH.focusNode)
             msgs = [str(m) for m in results.objects(r, SH.resultMessage)]
             out.append(Violation(
