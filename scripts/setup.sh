@@ -23,12 +23,13 @@ apt_install() {
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     say "need the Debian packages: $* (run as root, or install them first)"; exit 1
   fi
-  if [ ! -f /var/lib/apt/lists/.siberia-kg-updated ] ; then
-    say "apt-get update"; DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    touch /var/lib/apt/lists/.siberia-kg-updated
-  fi
   say "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  # Install from the lists as they are; refresh them once when that fails (a new machine has none).
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1; then
+    say "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  fi
 }
 
 # Debian's python3 has no venv/ensurepip until python3-venv is installed.
@@ -48,8 +49,19 @@ say "installing dependencies from $lock"
 .venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r "$lock"
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 
+# Front-end libraries (query editor, offline map) come from the npm registry, never from the repo.
+if ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
 if [ "$want_test" = 1 ]; then
-  # Independent RDF parser for round-trip tests.
+  # An independent RDF parser for round-trip tests, and Debian's Chromium for the browser tests
+  # (driven by Playwright with executable_path; Playwright's own browser download is never used).
   command -v rapper >/dev/null 2>&1 || apt_install raptor2-utils
+  command -v chromium >/dev/null 2>&1 || apt_install chromium
 fi
 say "ready"

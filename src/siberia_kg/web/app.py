@@ -83,10 +83,10 @@ class HeadersMiddleware:
 
 
 def _router_modules():
-    from .routes import dumps, entity, ontology, pages, sparql
+    from .routes import dumps, entity, ontology, pages, reconcile, sparql
 
     # Order matters: fixed paths before the catch-all entity routes.
-    return [sparql, dumps, ontology, pages, entity]
+    return [sparql, reconcile, dumps, ontology, pages, entity]
 
 
 def load_state(settings: Settings, config: ServerConfig) -> AppState:
@@ -121,5 +121,8 @@ def create_app(settings: Settings, config: ServerConfig | None = None,
                     await module.shutdown(state)
 
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(HeadersMiddleware)])
+    # Starlette's trailing-slash redirect writes an absolute Location from the Host header;
+    # addresses come from configuration only, so a path with a stray slash is simply not found.
+    app.router.redirect_slashes = False
     app.state.kg = state
     return app

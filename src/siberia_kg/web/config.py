@@ -30,6 +30,7 @@ class ServerConfig:
             max_body=_env("SIBERIA_KG_MAX_BODY", cls.max_body, int),
             max_query_length=_env("SIBERIA_KG_MAX_QUERY_LENGTH", cls.max_query_length, int),
             sparql_workers=_env("SIBERIA_KG_SPARQL_WORKERS", cls.sparql_workers, int),
+            page_size=_env("SIBERIA_KG_PAGE_SIZE", cls.page_size, int),
         )
         values = {k: v for k, v in overrides.items() if v is not None}
         return cls(**{**base.__dict__, **values})

@@ -1,0 +1,1 @@
+"""Rendering: HTML templates (html.py) and RDF serialisations (rdf.py)."""
