@@ -55,7 +55,8 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  # --ignore-scripts: the only install scripts in the tree print attributions
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 if [ "$want_test" = 1 ]; then
@@ -63,5 +64,7 @@ if [ "$want_test" = 1 ]; then
   # (driven by Playwright with executable_path; Playwright's own browser download is never used).
   command -v rapper >/dev/null 2>&1 || apt_install raptor2-utils
   command -v chromium >/dev/null 2>&1 || apt_install chromium
+  # Japanese glyphs in the browser screenshots
+  dpkg -s fonts-ipafont-gothic >/dev/null 2>&1 || apt_install fonts-ipafont-gothic
 fi
 say "ready"

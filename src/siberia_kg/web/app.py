@@ -89,6 +89,12 @@ def _router_modules():
     return [sparql, reconcile, dumps, ontology, pages, entity]
 
 
+async def _maybe_await(value):
+    import inspect
+
+    return await value if inspect.isawaitable(value) else value
+
+
 def load_state(settings: Settings, config: ServerConfig) -> AppState:
     dist: Path = settings.out_dir  # type: ignore[assignment]
     info = {}
@@ -120,7 +126,20 @@ def create_app(settings: Settings, config: ServerConfig | None = None,
                 if hasattr(module, "shutdown"):
                     await module.shutdown(state)
 
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(HeadersMiddleware)])
+    from .routes import pages
+
+    async def not_found(request, exc):
+        # Paths that match no route get the same 404 page as unknown entities (text for programs).
+        from starlette.responses import PlainTextResponse
+
+        from .conneg import choose
+
+        if choose(request.headers.get("accept"), ["text/html", "text/plain"], "text/plain") == "text/html":
+            return await _maybe_await(pages.not_found_page(state, request))
+        return PlainTextResponse(f"404 Not Found: {request.url.path}\n", status_code=404)
+
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(HeadersMiddleware)],
+                    exception_handlers={404: not_found})
     # Starlette's trailing-slash redirect writes an absolute Location from the Host header;
     # addresses come from configuration only, so a path with a stray slash is simply not found.
     app.router.redirect_slashes = False

@@ -1,0 +1,188 @@
+"""Labels of every entity, for display and for search in every script and romanization.
+
+The graph is loaded once and does not change while the server runs, so the labels are read
+once into memory: a few thousand strings, scanned linearly per query (well under a millisecond
+for the curated graph).
+
+Matching is accent-, case- and width-insensitive: both the query and every label are folded by
+NFKD (which also maps full-width and half-width forms to their plain ones), dropping combining
+marks, and case folding. Kana voicing marks (゛゜, U+3099/U+309A after NFKD) are kept, because
+dropping them would make バ, パ and ハ the same letter; "Fumo Chitai" still finds "Fumō Chitai",
+and "taishet" finds "Taishet".
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+PREF = SKOS + "prefLabel"
+ALT = SKOS + "altLabel"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+_KEEP_MARKS = {"\u3099", "\u309a"}  # kana voicing marks: meaningful, not accents
+# Separators become a space; other punctuation (apostrophes, dots, brackets) is dropped, so
+# "U.S.S.R." matches "ussr" and "Komsomolsk-on-Amur" matches "komsomolsk on amur".
+_SPACE_CHARS = set("-‐‑‒–—―_/\\,;:・·")
+
+MAX_QUERY = 200  # characters; longer queries are refused (400)
+
+# Ranks, best first; JSON results name them.
+EXACT, PREFIX, WORD, SUBSTRING, ALL_WORDS = range(5)
+RANK_NAMES = ("exact", "prefix", "word-prefix", "substring", "all-words")
+
+
+def normalize(text: str) -> str:
+    """Fold a label or a query for matching: NFKD, no accents, case-folded, spaces collapsed."""
+    out = []
+    for ch in unicodedata.normalize("NFKD", text):
+        if ch in _KEEP_MARKS:
+            out.append(ch)
+            continue
+        cat = unicodedata.category(ch)
+        if cat == "Mn":
+            continue
+        if ch in _SPACE_CHARS or cat.startswith("Z") or ch.isspace():
+            out.append(" ")
+        elif cat.startswith("P"):
+            continue
+        else:
+            out.append(ch)
+    return " ".join("".join(out).casefold().split())
+
+
+@dataclass
+class Entry:
+    norm: str
+    label: str
+    lang: str
+    alt: bool
+    iri: str
+
+
+@dataclass
+class Hit:
+    iri: str
+    label: str       # the label that matched, as written
+    lang: str
+    alt: bool
+    rank: int
+
+    @property
+    def match(self) -> str:
+        return RANK_NAMES[self.rank]
+
+
+@dataclass
+class Labels:
+    """prefLabels (and rdfs:labels of ontology terms) by IRI and language, plus the search index."""
+
+    pref: dict[str, dict[str, str]] = field(default_factory=dict)
+    alts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    types: dict[str, list[str]] = field(default_factory=dict)
+    entries: list[Entry] = field(default_factory=list)
+
+    def label(self, iri: str, lang: str = "en") -> str | None:
+        """The label in ``lang``, else English, else any (sorted, so always the same one)."""
+        by_lang = self.pref.get(iri)
+        if not by_lang:
+            return None
+        for key in (lang, "en", ""):
+            if key in by_lang:
+                return by_lang[key]
+        return by_lang[sorted(by_lang)[0]]
+
+    def label_lang(self, iri: str, lang: str = "en") -> str | None:
+        """The language tag of the label ``label()`` returns (for a lang attribute)."""
+        by_lang = self.pref.get(iri)
+        if not by_lang:
+            return None
+        for key in (lang, "en", ""):
+            if key in by_lang:
+                return key
+        return sorted(by_lang)[0]
+
+    def search(self, query: str, limit: int = 50) -> tuple[list[Hit], int]:
+        """Entities whose labels match, best first: exact > prefix > word prefix > substring >
+        all words somewhere. One hit per entity (its best label). Returns (hits, total)."""
+        q = normalize(query)
+        if not q:
+            return [], 0
+        words = q.split()
+        best: dict[str, tuple] = {}
+        for e in self.entries:
+            n = e.norm
+            if n == q:
+                rank = EXACT
+            elif n.startswith(q):
+                rank = PREFIX
+            elif (" " + q) in n:
+                rank = WORD
+            elif q in n:
+                rank = SUBSTRING
+            elif len(words) > 1 and all(w in n for w in words):
+                rank = ALL_WORDS
+            else:
+                continue
+            key = (rank, e.alt, len(e.norm), len(e.label), e.label, e.lang)
+            if e.iri not in best or key < best[e.iri][0]:
+                best[e.iri] = (key, e)
+        ordered = sorted(best.values(), key=lambda kv: (kv[0], kv[1].iri))
+        hits = [Hit(iri=e.iri, label=e.label, lang=e.lang, alt=e.alt, rank=k[0])
+                for k, e in ordered[:limit]]
+        return hits, len(ordered)
+
+
+def load_labels(store, base: str) -> Labels:
+    """Read every label of our entities (prefLabel, altLabel) and of ontology terms (rdfs:label,
+    prefLabel), and every entity's types."""
+    labels = Labels()
+    ours = f"{base}id/"
+    raw = store.raw
+    for pred, alt in ((PREF, False), (ALT, True), (RDFS_LABEL, False)):
+        for q in raw.quads_for_pattern(None, ox.NamedNode(pred), None, None):
+            s, o = q.subject, q.object
+            if not isinstance(s, ox.NamedNode) or not isinstance(o, ox.Literal):
+                continue
+            iri, text, lang = s.value, o.value, o.language or ""
+            mine = iri.startswith(ours)
+            if pred == RDFS_LABEL and mine:
+                continue  # derived from prefLabel by the build: nothing new
+            if alt:
+                labels.alts.setdefault(iri, []).append((text, lang))
+            else:
+                # Ontology terms carry both skos:prefLabel and rdfs:label; either will do.
+                labels.pref.setdefault(iri, {}).setdefault(lang, text)
+            if mine:
+                labels.entries.append(Entry(normalize(text), text, lang, alt, iri))
+    for q in raw.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None, None):
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(ours):
+            ts = labels.types.setdefault(q.subject.value, [])
+            if q.object.value not in ts:
+                ts.append(q.object.value)
+    for iri in labels.alts:
+        labels.alts[iri].sort(key=lambda t: (t[1], t[0]))
+    # Deterministic scan order, so ties always come out the same way.
+    labels.entries.sort(key=lambda e: (e.iri, e.alt, e.lang, e.label))
+    return labels
+
+
+_lock = threading.Lock()
+
+
+def labels_for(state) -> Labels:
+    """The labels of this server's graph, read on first use and kept for the server's life."""
+    cached = state.extras.get("labels")
+    if cached is None:
+        with _lock:
+            cached = state.extras.get("labels")
+            if cached is None:
+                cached = load_labels(state.store, state.base)
+                state.extras["labels"] = cached
+    return cached
+
