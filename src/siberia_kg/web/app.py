@@ -75,7 +75,8 @@ class HeadersMiddleware:
                 if b"access-control-allow-origin" not in existing:
                     extra.append((b"access-control-allow-origin", b"*"))
                     extra.append((b"access-control-expose-headers",
-                                  b"Content-Location, Link, ETag, Content-Range, Vary"))
+                                  b"Content-Location, Link, ETag, Content-Range, Vary, Retry-After, "
+                                  b"X-SPARQL-Truncated"))
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

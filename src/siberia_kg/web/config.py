@@ -20,6 +20,7 @@ class ServerConfig:
     max_body: int = 1_000_000         # bytes of request body accepted (413 above)
     max_query_length: int = 100_000   # characters of SPARQL accepted (413 above)
     sparql_workers: int = 2           # processes running queries, each killable on timeout
+    sparql_memory_mb: int = 2048      # address space a query worker may use (503 above)
     page_size: int = 200              # inbound links shown per page of an entity
 
     @classmethod
@@ -30,6 +31,7 @@ class ServerConfig:
             max_body=_env("SIBERIA_KG_MAX_BODY", cls.max_body, int),
             max_query_length=_env("SIBERIA_KG_MAX_QUERY_LENGTH", cls.max_query_length, int),
             sparql_workers=_env("SIBERIA_KG_SPARQL_WORKERS", cls.sparql_workers, int),
+            sparql_memory_mb=_env("SIBERIA_KG_SPARQL_MEMORY_MB", cls.sparql_memory_mb, int),
             page_size=_env("SIBERIA_KG_PAGE_SIZE", cls.page_size, int),
         )
         values = {k: v for k, v in overrides.items() if v is not None}
