@@ -44,3 +44,25 @@ def store(built):
     from siberia_kg.store import GraphStore
 
     return GraphStore.from_dist(built.out_dir)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Without the background-networking flags chromium keeps trying to reach the network
+# (see shared NOTES.md); Playwright starts it with a new, empty user-data directory each time.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian chromium for the whole session: Playwright's sync API allows one instance
+    per thread, so every test that needs a browser shares this one."""
+    if not CHROMIUM:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); "
+                    "the browser tests need it and never download a browser")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

@@ -238,5 +238,14 @@ def serve(host, port, sparql_timeout, sparql_workers, base, out) -> None:
     run(settings, config)
 
 
+def _register_subgroups() -> None:
+    from .link.commands import link
+
+    main.add_command(link)
+
+
+_register_subgroups()
+
+
 if __name__ == "__main__":
     main()

@@ -602,14 +602,8 @@ def test_preview_card(http, live):
     assert http.get("/reconcile/preview").status_code == 400
 
 
-def test_preview_renders_in_a_cross_origin_iframe(live):
+def test_preview_renders_in_a_cross_origin_iframe(live, browser):
     """OpenRefine shows the preview in an iframe on its own origin: a browser must render it."""
-    import shutil
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        pytest.skip("Debian's chromium is not installed; this test never downloads a browser")
-    sync_api = pytest.importorskip("playwright.sync_api")
     frame_url = f"{live.url}/reconcile/preview?id=camp%2Ftaishet"
     page_html = (f'<!DOCTYPE html><html><body><iframe id="p" src="{frame_url}" width="420" '
                  'height="260"></iframe></body></html>')
@@ -630,19 +624,15 @@ def test_preview_renders_in_a_cross_origin_iframe(live):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, headless=True, args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-            try:
-                page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{server.server_address[1]}/", wait_until="load")
-                frame = page.frame_locator("#p")
-                heading = frame.locator("h1")
-                heading.wait_for(timeout=10_000)
-                assert heading.inner_text() == "Baikal-Amur Mainline camp at Taishet"
-            finally:
-                browser.close()
+        page = browser.new_page()
+        try:
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/", wait_until="load")
+            frame = page.frame_locator("#p")
+            heading = frame.locator("h1")
+            heading.wait_for(timeout=10_000)
+            assert heading.inner_text() == "Baikal-Amur Mainline camp at Taishet"
+        finally:
+            page.close()
     finally:
         server.shutdown()
         server.server_close()
