@@ -24,7 +24,7 @@ from .namespaces import DEFAULT_BASE, SKG, entity_kind, rebase
 
 LABEL_PREDICATES = frozenset({SKOS.prefLabel, SKOS.altLabel})
 DECLARATION_CLASSES = frozenset({SKG.Citation, SKG.SourceDocument})
-LANGUAGES = frozenset({"en", "ja", "ru", "ja-latn", "ru-latn", "ko", "zh", "kk"})
+LANGUAGES = frozenset({"en", "ja", "ru", "ja-latn", "ja-hrkt", "ru-latn", "ko", "zh", "kk"})
 
 
 @dataclass(frozen=True, order=True)
