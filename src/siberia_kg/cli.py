@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
+from .fsutil import atomic_write
+
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -51,22 +51,6 @@ def ensure_built(settings: Settings, quiet: bool = False) -> None:
         _fail_data(e)
     except ValidationFailed as e:
         _fail_violations(e.violations)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

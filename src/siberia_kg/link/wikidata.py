@@ -21,11 +21,11 @@ the linker never adds a second, weaker link for the same entity.
 
 from __future__ import annotations
 
+from ..fsutil import atomic_write as _atomic_write
+
 import datetime as _dt
 import hashlib
 import json
-import os
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -381,22 +381,6 @@ def link_wikidata(settings: Settings, client: SparqlClient, options: LinkOptions
 
 
 # ------------------------------------------------------------------ writing
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def evidence_document(records: dict[str, LinkRecord], threshold: float) -> bytes:

@@ -42,10 +42,11 @@ right type, contradicted by no property, and the only candidate that is all of t
 
 from __future__ import annotations
 
+from ..textfold import fold
+
 import html
 import re
 import threading
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -133,8 +134,6 @@ class BatchTooLarge(ReconcileError):
 # Text folding
 # --------------------------------------------------------------------------------------------
 
-_KEEP_MARKS = {"\u3099", "\u309a"}  # kana voicing marks: letters, not accents
-_SEPARATORS = set("-\u2010\u2011\u2012\u2013\u2014\u2015_/\\,;:\u30fb\u00b7")
 
 _CYRILLIC = dict(zip(
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґў",
@@ -154,22 +153,8 @@ _CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
 
 def normalize(text: str) -> str:
-    """Fold for matching: NFKD, no accents, case-folded, separators as single spaces."""
-    out = []
-    for ch in unicodedata.normalize("NFKD", text):
-        if ch in _KEEP_MARKS:
-            out.append(ch)
-            continue
-        cat = unicodedata.category(ch)
-        if cat == "Mn":
-            continue
-        if ch in _SEPARATORS or cat.startswith("Z") or ch.isspace():
-            out.append(" ")
-        elif cat[0] in "PS" or cat == "Cc" or cat == "Cf":
-            continue
-        else:
-            out.append(ch)
-    return " ".join("".join(out).casefold().split())
+    """Fold for matching (see siberia_kg.textfold)."""
+    return fold(text)
 
 
 def variant(norm: str) -> str:

@@ -13,8 +13,9 @@ and "taishet" finds "Taishet".
 
 from __future__ import annotations
 
+from ..textfold import fold
+
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -25,10 +26,6 @@ PREF = SKOS + "prefLabel"
 ALT = SKOS + "altLabel"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
-_KEEP_MARKS = {"\u3099", "\u309a"}  # kana voicing marks: meaningful, not accents
-# Separators become a space; other punctuation (apostrophes, dots, brackets) is dropped, so
-# "U.S.S.R." matches "ussr" and "Komsomolsk-on-Amur" matches "komsomolsk on amur".
-_SPACE_CHARS = set("-‐‑‒–—―_/\\,;:・·")
 
 MAX_QUERY = 200  # characters; longer queries are refused (400)
 
@@ -38,22 +35,8 @@ RANK_NAMES = ("exact", "prefix", "word-prefix", "substring", "all-words")
 
 
 def normalize(text: str) -> str:
-    """Fold a label or a query for matching: NFKD, no accents, case-folded, spaces collapsed."""
-    out = []
-    for ch in unicodedata.normalize("NFKD", text):
-        if ch in _KEEP_MARKS:
-            out.append(ch)
-            continue
-        cat = unicodedata.category(ch)
-        if cat == "Mn":
-            continue
-        if ch in _SPACE_CHARS or cat.startswith("Z") or ch.isspace():
-            out.append(" ")
-        elif cat.startswith("P"):
-            continue
-        else:
-            out.append(ch)
-    return " ".join("".join(out).casefold().split())
+    """Fold a label or a query for matching (see siberia_kg.textfold)."""
+    return fold(text)
 
 
 @dataclass
