@@ -223,9 +223,11 @@ def serve(host, port, sparql_timeout, sparql_workers, base, out) -> None:
 
 
 def _register_subgroups() -> None:
+    from .importers.commands import import_group
     from .link.commands import link
 
     main.add_command(link)
+    main.add_command(import_group)
 
 
 _register_subgroups()
