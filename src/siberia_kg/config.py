@@ -22,11 +22,19 @@ class Settings:
     ontology_dir: Path | None = None
     out_dir: Path | None = None
     queries_dir: Path | None = None
+    # Imported person registers, one folder registers/<SLUG>/ each (see docs/registers.md).
+    registers_dir: Path | None = None
+    # Publish the complete records of people who may be alive (withheld.nq); never by default.
+    include_withheld: bool = False
+    # Write the persistent store dist/store/ even when there is no register (with registers
+    # it is always written: it is what the build validates them on and what serve opens).
+    store: bool = False
 
     def __post_init__(self) -> None:
         check_base(self.base)
         for name, default in (("data_dir", "data"), ("ontology_dir", "ontology"),
-                              ("out_dir", "dist"), ("queries_dir", "queries")):
+                              ("out_dir", "dist"), ("queries_dir", "queries"),
+                              ("registers_dir", "registers")):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, self.root / default)
 
@@ -40,8 +48,13 @@ class Settings:
 
 
 def settings_from(base: str | None = None, out: str | os.PathLike | None = None,
-                  data: str | os.PathLike | None = None) -> Settings:
-    """Flags win over SIBERIA_KG_* environment variables, which win over defaults."""
+                  data: str | os.PathLike | None = None,
+                  registers: str | os.PathLike | None = None,
+                  include_withheld: bool = False, store: bool = False) -> Settings:
+    """Flags win over SIBERIA_KG_* environment variables, which win over defaults.
+
+    ``include_withheld`` has no environment variable on purpose: publishing the records of
+    people who may be alive must be asked for on the command line, each time."""
     env = os.environ
     kwargs: dict = {}
     b = base or env.get("SIBERIA_KG_BASE")
@@ -55,4 +68,11 @@ def settings_from(base: str | None = None, out: str | os.PathLike | None = None,
     d = data or env.get("SIBERIA_KG_DATA")
     if d:
         kwargs["data_dir"] = Path(d).resolve()
+    r = registers or env.get("SIBERIA_KG_REGISTERS")
+    if r:
+        kwargs["registers_dir"] = Path(r).resolve()
+    if include_withheld:
+        kwargs["include_withheld"] = True
+    if store or env.get("SIBERIA_KG_STORE", "") not in ("", "0"):
+        kwargs["store"] = True
     return Settings(**kwargs)

@@ -97,12 +97,16 @@ async def _maybe_await(value):
 
 
 def load_state(settings: Settings, config: ServerConfig) -> AppState:
+    """The built graph, opened once for the server's life: the persistent store dist/store
+    pinned (hard links beside dist/, see store/pin.py), so that a rebuild swapping dist/ under
+    the running server leaves it serving the graph it started with until it is restarted; or,
+    for a build without a store, the dumps loaded into memory."""
     dist: Path = settings.out_dir  # type: ignore[assignment]
     info = {}
     marker = dist / MARKER
     if marker.is_file():
         info = json.loads(marker.read_text())
-    return AppState(settings=settings, config=config, store=GraphStore.from_dist(dist),
+    return AppState(settings=settings, config=config, store=GraphStore.from_dist(dist, pin=True),
                     dist=dist, build_info=info)
 
 
@@ -123,9 +127,12 @@ def create_app(settings: Settings, config: ServerConfig | None = None,
         try:
             yield
         finally:
-            for module in reversed(modules):
-                if hasattr(module, "shutdown"):
-                    await module.shutdown(state)
+            try:
+                for module in reversed(modules):
+                    if hasattr(module, "shutdown"):
+                        await module.shutdown(state)
+            finally:
+                state.store.close()  # after the SPARQL workers, which read the pinned store
 
     from .routes import pages
 

@@ -2,9 +2,11 @@
 
 A query inside pyoxigraph cannot be interrupted from Python, and a thread cannot be killed; a
 process can. Each worker (multiprocessing "spawn" context: a fresh interpreter, no state copied
-from the server) opens the graph itself with ``GraphStore.from_dist``, then answers jobs sent
-over a pipe: it runs the query, cuts the result at ``max_rows`` and serialises it in the format
-the server negotiated. The server waits for the answer in a thread (never on the event loop);
+from the server) opens the graph itself (the server's pinned copy of the persistent store when
+there is one, read-only: every worker reads the very files the server reads, even after a
+rebuild replaced dist/; else ``GraphStore.from_dist``), then answers jobs sent over a pipe: it
+runs the query, cuts the result at ``max_rows`` and serialises it in the format the server
+negotiated. The server waits for the answer in a thread (never on the event loop);
 when the time limit passes it kills the worker, answers 503, and starts a fresh worker.
 
 Requests wait for a free worker in a bounded queue: when the queue is full, or no worker frees
@@ -191,8 +193,10 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def worker_main(dist: str, base: str, conn, memory_mb: int = 0) -> None:
-    """Entry point of a worker process: load the graph, then answer jobs until told to stop."""
+def worker_main(dist: str, base: str, conn, memory_mb: int = 0,
+                store_path: str | None = None) -> None:
+    """Entry point of a worker process: load the graph, then answer jobs until told to stop.
+    ``store_path``: the server's pinned persistent store, opened read-only (no parsing)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
     isolated = _isolate_network()  # first: a user namespace needs a single-threaded process
     _exit_with_parent()
@@ -200,7 +204,10 @@ def worker_main(dist: str, base: str, conn, memory_mb: int = 0) -> None:
         from ..namespaces import all_prefixes
         from ..store import GraphStore
 
-        store = GraphStore.from_dist(Path(dist)).raw
+        if store_path:
+            store = GraphStore.open(Path(store_path)).raw
+        else:
+            store = GraphStore.from_dist(Path(dist)).raw
         prefixes = all_prefixes(base)
         _limit_memory(memory_mb)
     except BaseException as e:  # noqa: BLE001 - reported to the server, which logs it
@@ -466,9 +473,13 @@ class QueryPool:
 
     def _launch(self) -> _Worker | None:
         """Blocking: start one worker process and wait until it has loaded the graph."""
+        from ..store.pin import pinned_for
+
         parent, child = self._ctx.Pipe(duplex=True)
+        pinned = pinned_for(self.dist)
         proc = self._ctx.Process(target=worker_main,
-                                 args=(str(self.dist), self.base, child, self.memory_mb),
+                                 args=(str(self.dist), self.base, child, self.memory_mb,
+                                       str(pinned) if pinned else None),
                                  name="siberia-kg-sparql-worker", daemon=True)
         try:
             proc.start()
