@@ -63,14 +63,13 @@ REJECT_HEADER = ("row", "line", "record_id", "reason", "raw")
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SCHEMA = "https://schema.org/"
 SKG = "https://w3id.org/siberia-kg/ontology#"
 DCTERMS = "http://purl.org/dc/terms/"
 
 PREF, ALT = f"<{SKOS}prefLabel>", f"<{SKOS}altLabel>"
-NAME, ALTNAME = f"<{SCHEMA}name>", f"<{SCHEMA}alternateName>"
+
 PERSON, RECORD = f"<{SCHEMA}Person>", f"<{SKG}RegisterRecord>"
 BIRTH, DEATH, DEATH_PLACE = f"<{SCHEMA}birthDate>", f"<{SCHEMA}deathDate>", f"<{SCHEMA}deathPlace>"
 ROLE, INTERNEE = f"<{SKG}role>", f"<{SKG}FormerInternee>"
@@ -214,6 +213,12 @@ _ASCII_WS = re.compile(r"[ \t\r\n\x0b\x0c]+")
 _CTRL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
+def max_record(width: int) -> int:
+    """Characters in one record (over all its lines) of a file with width columns: more than
+    width fields of MAX_FIELD characters, every one quoted and doubled, can hold."""
+    return width * (2 * MAX_FIELD + 3) + 2
+
+
 # --------------------------------------------------------------------------------------------
 # Reading lines
 # --------------------------------------------------------------------------------------------
@@ -249,9 +254,25 @@ class LineReader:
         self.problems: collections.deque = collections.deque()
         self.suspect: collections.deque = collections.deque()
         self._recent: collections.deque = collections.deque(maxlen=4)  # (first line, text, split)
+        # Characters of the record being read (the importer sets 0 before each record), the
+        # most a record may have, and whether the last record was cut for having more.
+        self.record = 0
+        self.max_record = max_record(len(COLUMNS))
+        self.overflow = False
+        self._breaker = '"a"a\n' if delimiter != "a" else '"b"b\n'
 
     def __iter__(self):
-        return itertools.chain.from_iterable(self._blocks())
+        # Why: csv holds every field of a record until the record ends, and a quote left open
+        # makes all that follows one record of millions of fields (256 MiB took 506 MiB).
+        # Past max_record characters the line is replaced by one that is an error in strict
+        # csv in any state ('"a"a'): csv drops the record and starts afresh at the next line,
+        # and the importer rejects the record (line numbers stay right: it is still one line).
+        for line in itertools.chain.from_iterable(self._blocks()):
+            self.record += len(line)
+            if self.record > self.max_record:
+                self.overflow = True
+                line = self._breaker
+            yield line
 
     def _blocks(self):
         read, update = self.f.read, self.sha.update
@@ -578,7 +599,9 @@ def _run(reader, lines: LineReader, layout: Layout, out, wout, rejects, stats: _
     problems, suspect = lines.problems, lines.suspect
     writing = [True]
     strip = str.strip
-    line_num = 0  # the last line of the previous record
+    # The last line of the previous record: the header's at first. (It was 0, so a rejected
+    # first row was reported at lines "1-2" with the header in its raw text.)
+    line_num = reader.line_num
     seen = SeenTable()
     seen_add = seen.add
     match = places.match
@@ -604,11 +627,13 @@ def _run(reader, lines: LineReader, layout: Layout, out, wout, rejects, stats: _
     def const(p: str, o: str) -> bytes:
         return line(p, o.replace("%", "%%"))
 
-    head = (const(RDF_TYPE, PERSON) + const(RDF_TYPE, RECORD) + line(PREF) + line(RDFS_LABEL)
-            + line(NAME))
+    # Labels as SKOS only: the rdfs:label / schema:name / schema:alternateName copies the build
+    # derives for curated entities would add five statements to each record (a third more to
+    # load, store and serve at a million records) and say nothing new.
+    head = const(RDF_TYPE, PERSON) + const(RDF_TYPE, RECORD) + line(PREF)
     segments = (
-        line(PREF) + line(RDFS_LABEL) + line(NAME),          # 1 kanji
-        line(ALT) + line(ALTNAME),                           # 2 kana
+        line(PREF),                                          # 1 kanji
+        line(ALT),                                           # 2 kana
         line(BIRTH), line(DEATH),                            # 4, 8
         line(HELD_IN), line(CAMP_NAME),                      # 16, 32
         line(DEATH_PLACE), line(DEATH_PLACE),                # 64 (matched), 128 (as written)
@@ -623,7 +648,7 @@ def _run(reader, lines: LineReader, layout: Layout, out, wout, rejects, stats: _
         return t, t.count(b"\n")
 
     placeholder = (const(RDF_TYPE, PERSON) + const(RDF_TYPE, RECORD) + line(PREF)
-                   + line(RDFS_LABEL) + line(NAME) + line(RECORD_NO) + const(WITHHELD, TRUE)
+                   + line(RECORD_NO) + const(WITHHELD, TRUE)
                    + const(CITATION, cit))
     placeholder_quads = placeholder.count(b"\n")
 
@@ -705,7 +730,9 @@ def _run(reader, lines: LineReader, layout: Layout, out, wout, rejects, stats: _
     imported = withheld = camps_given = camps_matched = dp_given = dp_matched = 0
     quads = withheld_quads = 0
 
+    lines.max_record = max_record(width)
     while True:
+        lines.record = 0
         try:
             fields = next_row()
         except StopIteration:
@@ -713,7 +740,10 @@ def _run(reader, lines: LineReader, layout: Layout, out, wout, rejects, stats: _
         except csv.Error as e:
             start, line_num = line_num + 1, reader.line_num
             row += 1
-            reject([*line_problems(line_num), ("csv", f"not valid CSV: {e}")], "",
+            why = (f"a record of more than {lines.max_record:,} characters (no valid record has "
+                   f"that many)" if lines.overflow else str(e))
+            lines.overflow = False
+            reject([*line_problems(line_num), ("csv", f"not valid CSV: {why}")], "",
                    start, line_num)
             continue
         start, line_num = line_num + 1, reader.line_num
@@ -804,19 +834,19 @@ def _run(reader, lines: LineReader, layout: Layout, out, wout, rejects, stats: _
             en = f'"{romaji}"@en'.encode()
         else:
             en = f'"Record {rid} of {title_esc}"@en'.encode()
-        values = [en, en, en]
+        values = [en]
         mask = 0
         if kanji:
             if '"' in kanji or "\\" in kanji:
                 kanji = _esc(kanji)
             ja = f'"{kanji}"@ja'.encode()
-            values += (ja, ja, ja)
+            values.append(ja)
             mask = 1
         if kana:
             if '"' in kana or "\\" in kana:
                 kana = _esc(kana)
             hrkt = f'"{kana}"@ja-hrkt'.encode()
-            values += (hrkt, hrkt)
+            values.append(hrkt)
             mask |= 2
         if birth is not None:
             values.append(birth[1])
@@ -874,7 +904,7 @@ def _run(reader, lines: LineReader, layout: Layout, out, wout, rejects, stats: _
         if death is None and (birth is None or latest_day(birth[0]) > cutoff):
             # May be alive: a placeholder in register.nq, the whole record in withheld.nq.
             label = f'"Withheld record {rid} of {title_esc}"@en'.encode()
-            buf.append((placeholder % (label, label, label, rid_lit)).replace(b"\x00", s))
+            buf.append((placeholder % (label, rid_lit)).replace(b"\x00", s))
             quads += placeholder_quads
             withheld += 1
             withheld_quads += template[1]
