@@ -24,6 +24,10 @@ from .namespaces import DEFAULT_BASE, SKG, entity_kind, rebase
 
 LABEL_PREDICATES = frozenset({SKOS.prefLabel, SKOS.altLabel})
 DECLARATION_CLASSES = frozenset({SKG.Citation, SKG.SourceDocument})
+# Characters outside XML 1.0's Char production, and the carriage return, which XML parsers turn
+# into a line feed: text with them would not survive the RDF/XML dump (nor rapper's Turtle).
+_UNPORTABLE = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 LANGUAGES = frozenset({"en", "ja", "ru", "ja-latn", "ja-hrkt", "ru-latn", "ko", "zh", "kk"})
 
 
@@ -169,6 +173,13 @@ def load(data_dir: Path, ontology: Graph, base: str = DEFAULT_BASE,
                     why = literal_problem(o) if o.datatype else None
                     if why:
                         problems.append(Problem(f"{shown}: {_short(s)} {_short(p)}", why))
+                    bad = _UNPORTABLE.search(str(o))
+                    if bad:
+                        problems.append(Problem(
+                            f"{shown}: {_short(s)} {_short(p)}",
+                            f"the text holds U+{ord(bad.group()):04X}, which the RDF/XML dump "
+                            f"cannot carry (a control character, a carriage return or a "
+                            f"noncharacter); write a line break as \\n"))
                     if o.language and o.language.lower() not in LANGUAGES:
                         problems.append(Problem(
                             f"{shown}: {_short(s)} {_short(p)}",
