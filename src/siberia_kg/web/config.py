@@ -22,6 +22,8 @@ class ServerConfig:
     sparql_workers: int = 2           # processes running queries, each killable on timeout
     sparql_memory_mb: int = 2048      # address space a query worker may use (503 above)
     page_size: int = 200              # inbound links shown per page of an entity
+    header_timeout: float = 10.0      # seconds a client may take to send a request head
+    body_timeout: float = 30.0        # and then its body; the connection is closed past them
 
     @classmethod
     def from_env(cls, **overrides) -> "ServerConfig":
@@ -33,6 +35,8 @@ class ServerConfig:
             sparql_workers=_env("SIBERIA_KG_SPARQL_WORKERS", cls.sparql_workers, int),
             sparql_memory_mb=_env("SIBERIA_KG_SPARQL_MEMORY_MB", cls.sparql_memory_mb, int),
             page_size=_env("SIBERIA_KG_PAGE_SIZE", cls.page_size, int),
+            header_timeout=_env("SIBERIA_KG_HEADER_TIMEOUT", cls.header_timeout, float),
+            body_timeout=_env("SIBERIA_KG_BODY_TIMEOUT", cls.body_timeout, float),
         )
         values = {k: v for k, v in overrides.items() if v is not None}
         return cls(**{**base.__dict__, **values})

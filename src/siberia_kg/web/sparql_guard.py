@@ -20,6 +20,18 @@ are all parsed as SERVICE calls, so:
 ``FROM``/``FROM NAMED`` and the protocol's graph parameters never fetch anything in pyoxigraph
 (checked: they only select graphs of the store), and updates - ``LOAD`` among them - are refused
 outright: this endpoint only ever calls ``Store.query``.
+
+Queries that are too deep are refused too (400): pyoxigraph parses and evaluates recursively, so
+a short query nested a few thousand levels deep (``{{{...}}}``, ``STR(STR(...))``, ``FILTER
+EXISTS { FILTER EXISTS {...} }``), or a long chain that becomes a deep tree (``1+1+...``, ``MINUS
+{} MINUS {} ...``, ``BIND`` after ``BIND``, thousands of triple patterns) overflows the worker's
+stack and kills it (SIGSEGV; measured with an 8 MB stack: from about 850 ``FILTER EXISTS``
+levels, 970 nested calls, 2,200 nested groups, 2,600 chained ``MINUS`` or ``BIND``, 7,000 ``+``),
+and nested collections and blank nodes take time that grows with a high power of their depth
+(200 levels: half a minute). So brackets may nest at most ``MAX_NESTING`` deep, and along any
+nesting path at most ``MAX_CHAIN`` tokens may build tree levels (each bracket, operator, keyword
+and ``.``; the terms of a ``VALUES`` block, which is flat, do not count): far above what a
+query written for this graph needs, far below what hurts a worker.
 """
 
 from __future__ import annotations
@@ -30,6 +42,9 @@ from dataclasses import dataclass
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD",
                    "WITH")
+
+MAX_NESTING = 64    # brackets ({, (, [) open at once
+MAX_CHAIN = 1000    # tree-building tokens along one nesting path (see _depth)
 
 READ_ONLY = ("this SPARQL endpoint is read-only: SPARQL Update requests (INSERT, DELETE, LOAD, "
              "CLEAR, CREATE, DROP, COPY, MOVE, ADD) are not accepted")
@@ -50,6 +65,8 @@ class Refused(Exception):
 class QueryInfo:
     form: str | None        # SELECT, ASK, CONSTRUCT or DESCRIBE; None if the lexer cannot tell
     has_dataset: bool       # the query has FROM / FROM NAMED clauses of its own
+    nesting: int = 0        # deepest bracket nesting (see _depth)
+    chain: int = 0          # most tree-building tokens along one nesting path (see _depth)
 
 
 # --- SPARQL 1.1 terminals (section 19.8 of the Query recommendation) -------------------------
@@ -184,6 +201,46 @@ def _service_refusal(toks: list[Token]) -> str | None:
     return None
 
 
+_OPEN, _CLOSE = "{([", "})]"
+_FLAT = ("string", "iri", "var", "pname", "bnode", "lang", "number")
+
+
+def _depth(toks: list[Token]) -> tuple[int, int]:
+    """(deepest bracket nesting, most tree-building tokens along one nesting path).
+
+    The second counts, for each bracket level open at a point, the brackets, operators, words
+    and '.' seen so far at that level (a chain at one level parses into a left-deep tree, each
+    nested level adds to the path); terms and ',' ';' (flat lists) do not count, nor anything
+    inside the braces of VALUES (a flat table)."""
+    chains = [0]            # per open level: tree-building tokens seen at it
+    flat = [False]          # per open level: inside a VALUES block
+    values_next = False     # a VALUES keyword waits for its '{'
+    total = 1               # sum(chains) + len(chains), kept up to date
+    deepest = longest = 0
+    for tok in toks:
+        if tok.kind in _FLAT or tok.text in ",;" or flat[-1] and tok.text not in _OPEN + _CLOSE:
+            continue
+        if tok.text in _CLOSE:
+            if len(chains) > 1:
+                total -= chains.pop() + 1
+                flat.pop()
+            continue
+        if tok.kind == "word" and tok.text.upper() == "VALUES":
+            values_next = True
+        if not flat[-1]:
+            chains[-1] += 1
+            total += 1
+        if tok.text in _OPEN:
+            is_values = flat[-1] or (values_next and tok.text == "{")
+            values_next = values_next and not is_values
+            chains.append(0)
+            flat.append(is_values)
+            total += 1
+            deepest = max(deepest, len(chains) - 1)
+        longest = max(longest, total)
+    return deepest, longest
+
+
 def _form(toks: list[Token]) -> str | None:
     """The first keyword after the prologue (BASE <iri> / PREFIX p: <iri>)."""
     k = 0
@@ -215,4 +272,18 @@ def inspect(query: str, max_length: int) -> QueryInfo:
     if refusal:
         raise Refused(400, refusal)
     has_dataset = any(t.kind == "word" and t.text.upper() == "FROM" for t in toks)
-    return QueryInfo(form=first if first in QUERY_FORMS else None, has_dataset=has_dataset)
+    nesting, chain = _depth(toks)
+    return QueryInfo(form=first if first in QUERY_FORMS else None, has_dataset=has_dataset,
+                     nesting=nesting, chain=chain)
+
+
+def refuse_too_deep(info: QueryInfo) -> None:
+    """Raises Refused (400) for a query too deep to run safely (see the module's docstring)."""
+    if info.nesting > MAX_NESTING:
+        raise Refused(400, f"the query nests brackets {info.nesting} levels deep; this endpoint "
+                           f"accepts at most {MAX_NESTING}")
+    if info.chain > MAX_CHAIN:
+        raise Refused(400, f"the query is too deeply structured for this endpoint: {info.chain} "
+                           "operators, keywords, brackets and triple patterns follow one another "
+                           f"along one nesting path, at most {MAX_CHAIN} are accepted; split it "
+                           "into smaller queries")

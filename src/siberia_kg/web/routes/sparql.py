@@ -31,7 +31,7 @@ from ...namespaces import dataset_iri
 from .. import conneg
 from ..sparql_exec import (DEFAULT_MEMORY_MB, GRAPH_FORMATS, TABULAR_FORMATS, Job, QueryPool,
                            Unavailable)
-from ..sparql_guard import READ_ONLY, Refused, inspect
+from ..sparql_guard import READ_ONLY, Refused, inspect, refuse_too_deep
 
 PATH = "/sparql"
 QUERY_PAGE = "/query"
@@ -345,6 +345,7 @@ async def _answer(state, request: Request) -> Response:
     query = queries[0]
     # Lexing 100 000 characters takes a moment: not on the event loop.
     info = await run_in_threadpool(inspect, query, cfg.max_query_length)
+    refuse_too_deep(info)  # a query nested thousands deep would crash its worker: 400 instead
     tabular, graph = _format_keys(params, request.headers.get("accept"))
     if info.form in ("SELECT", "ASK") and tabular is None:
         return _not_acceptable("tabular", request.headers.get("accept"))
