@@ -336,12 +336,19 @@ class Index:
             self.names[iri].update(names)
 
     def _load_entities(self, store) -> None:
-        query = f"""
-            SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o
-              FILTER(isIRI(?s) && STRSTARTS(STR(?s), {_sparql_string(self.id_prefix)})) }}"""
+        from .search import curated_graphs
+
+        # The curated entities only (not the registers' records: see search.curated_graphs),
+        # read graph by graph rather than by a scan of the whole store.
+        found = set()
+        raw = store.raw
+        for g in curated_graphs(raw, self.base):
+            for q in raw.quads_for_pattern(None, None, None, g):
+                if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(self.id_prefix):
+                    found.add((q.subject, q.predicate, q.object))
         rows = []
-        for row in store.query(query):
-            s, p, o = row["s"].value, row["p"].value, row["o"]
+        for s_term, p_term, o in found:
+            s, p = s_term.value, p_term.value
             rows.append((s, p, o))
             if p == PREF and isinstance(o, ox.Literal):
                 self.names[s].setdefault(o.language or "", o.value)

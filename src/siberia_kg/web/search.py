@@ -121,14 +121,28 @@ class Labels:
         return hits, len(ordered)
 
 
+def curated_graphs(raw: ox.Store, base: str) -> list:
+    """The default graph and every named graph but the person registers' citation graphs.
+
+    A register holds up to millions of records: the in-memory label and reconciliation indexes
+    cover the curated entities (hundreds), so that a server starts in seconds whatever the
+    registers' size; register records are found through SPARQL and their own pages."""
+    register = f"{base}id/citation/register-"
+    return [ox.DefaultGraph()] + sorted(
+        (g for g in raw.named_graphs() if not (isinstance(g, ox.NamedNode)
+                                               and g.value.startswith(register))),
+        key=str)
+
+
 def load_labels(store, base: str) -> Labels:
     """Read every label of our entities (prefLabel, altLabel) and of ontology terms (rdfs:label,
     prefLabel), and every entity's types."""
     labels = Labels()
     ours = f"{base}id/"
     raw = store.raw
+    graphs = curated_graphs(raw, base)
     for pred, alt in ((PREF, False), (ALT, True), (RDFS_LABEL, False)):
-        for q in raw.quads_for_pattern(None, ox.NamedNode(pred), None, None):
+        for q in (q for g in graphs for q in raw.quads_for_pattern(None, ox.NamedNode(pred), None, g)):
             s, o = q.subject, q.object
             if not isinstance(s, ox.NamedNode) or not isinstance(o, ox.Literal):
                 continue
@@ -143,7 +157,7 @@ def load_labels(store, base: str) -> Labels:
                 labels.pref.setdefault(iri, {}).setdefault(lang, text)
             if mine:
                 labels.entries.append(Entry(normalize(text), text, lang, alt, iri))
-    for q in raw.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None, None):
+    for q in (q for g in graphs for q in raw.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), None, g)):
         if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(ours):
             ts = labels.types.setdefault(q.subject.value, [])
             if q.object.value not in ts:
