@@ -504,3 +504,34 @@ def test_a_register_of_another_base_is_refused(project, tmp_path):
     add_register(project, alive=False, base="http://example.org/other/")
     with pytest.raises(DataError, match="imported with the base http://example.org/other/"):
         build(project)
+
+
+def test_server_indexes_skip_register_records_and_class_counts_come_from_the_build(project):
+    """A server starts in time independent of the registers: class counts from the build's
+    statistics (the same as counting the store), labels and reconciliation of curated entities
+    only; a register record's own page still shows it."""
+    from starlette.testclient import TestClient
+
+    from siberia_kg.web import services
+    from siberia_kg.web.app import create_app, load_state
+    from siberia_kg.web.config import ServerConfig
+    from siberia_kg.web.search import labels_for
+
+    add_register(project)
+    build(project)
+    state = load_state(project, ServerConfig.from_env())
+    try:
+        from_build = [(c.iri, c.count) for c in services.classes(state)]
+        saved, state.store.statistics = state.store.statistics, None
+        counted = [(c.iri, c.count) for c in services.classes(state)]
+        state.store.statistics = saved
+        assert from_build == counted
+        assert dict(from_build)["https://schema.org/Person"] > 3
+        labels = labels_for(state)
+        assert not any("/person/register-" in iri for iri in labels.pref)
+        assert any(iri.endswith("/place/taishet") or "/place/" in iri for iri in labels.pref)
+    finally:
+        state.store.close()
+    with TestClient(create_app(project, ServerConfig.from_env())) as client:
+        page = client.get("/id/person/register-test-a-r1.html")
+        assert page.status_code == 200 and "名前1（架空）" in page.text
