@@ -535,3 +535,25 @@ def test_server_indexes_skip_register_records_and_class_counts_come_from_the_bui
     with TestClient(create_app(project, ServerConfig.from_env())) as client:
         page = client.get("/id/person/register-test-a-r1.html")
         assert page.status_code == 200 and "名前1（架空）" in page.text
+
+
+def test_service_description_counts_from_the_build_equal_the_store(project):
+    from siberia_kg.web.app import load_state
+    from siberia_kg.web.config import ServerConfig
+    from siberia_kg.web.routes.sparql import service_description
+
+    def counts(triples):
+        return sorted(t.object.value for t in triples
+                      if t.predicate.value == "http://rdfs.org/ns/void#triples")
+
+    add_register(project)
+    build(project)
+    state = load_state(project, ServerConfig.from_env())
+    try:
+        from_build = counts(service_description(state))
+        saved, state.store.statistics = state.store.statistics, None
+        counted = counts(service_description(state))
+        state.store.statistics = saved
+    finally:
+        state.store.close()
+    assert from_build == counted and len(from_build) > 3
