@@ -9,6 +9,7 @@ and shapes, so that each build takes about a second.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -557,3 +558,32 @@ def test_service_description_counts_from_the_build_equal_the_store(project):
     finally:
         state.store.close()
     assert from_build == counted and len(from_build) > 3
+
+
+def test_a_large_class_is_paged_from_the_index(project, monkeypatch):
+    """Above LARGE_CLASS members a class page is read page by page from the store, not sorted:
+    the pages together list every member once, and the count is the build's."""
+    import re as _re
+
+    from starlette.testclient import TestClient
+
+    from siberia_kg.web.app import create_app
+    from siberia_kg.web.config import ServerConfig
+    from siberia_kg.web.routes import pages
+
+    add_register(project, n=7)
+    build(project)
+    monkeypatch.setattr(pages, "LARGE_CLASS", 2)
+    config = dataclasses.replace(ServerConfig.from_env(), page_size=3)
+    with TestClient(create_app(project, config)) as client:
+        seen = []
+        first = client.get("/class/schema:Person")
+        assert first.status_code == 200
+        n_pages = int(_re.search(r"(\d+) of (\d+)", first.text).group(2))
+        for page in range(1, n_pages + 1):
+            text = client.get(f"/class/schema:Person?page={page}").text
+            seen += _re.findall(r'href="/id/person/([a-z0-9-]+)\.html"', text) or \
+                _re.findall(r'href="/id/person/([a-z0-9-]+)"', text)
+        assert client.get(f"/class/schema:Person?page={n_pages + 1}").status_code == 400
+    registered = [s for s in seen if s.startswith("register-test-a-")]
+    assert len(registered) == len(set(registered)) == 8  # r1..r7 and the withheld r9

@@ -461,6 +461,24 @@ def instances(state, class_iri: str) -> list[Instance]:
     return out
 
 
+def instances_page(state, class_iri: str, offset: int, limit: int) -> list[str]:
+    """IRIs of entities with rdf:type ``class_iri``, in the store's index order (stable for a
+    build), from ``offset``: for classes too large to sort (register records)."""
+    from itertools import islice
+
+    raw: ox.Store = state.store.raw
+    seen: set[str] = set()
+
+    def members():
+        for q in raw.quads_for_pattern(None, _nn(RDF.type), _nn(class_iri), None):
+            s = q.subject
+            if isinstance(s, ox.NamedNode) and _graph_name(q) != _ONTOLOGY and s.value not in seen:
+                seen.add(s.value)
+                yield s.value
+
+    return list(islice(members(), offset, offset + limit))
+
+
 def classes(state) -> list[ClassCount]:
     """Every class of our entities (IRIs under {base}id/), with how many entities have it,
     most frequent first."""

@@ -751,6 +751,9 @@ def classes_page(state, request):
     return renderer(state).page("classes.html", request, lang=lang, title="Classes", rows=rows)
 
 
+LARGE_CLASS = 5000  # members above which a class page is read page by page, not sorted
+
+
 def class_page(state, request):
     lang = _lang(request)
     name = request.path_params["name"]
@@ -761,11 +764,21 @@ def class_page(state, request):
     page = _int_param(request, "page", 1, 1)
     size = state.config.page_size
     labels = labels_for(state)
-    members = sorted((i.iri for i in services.instances(state, iri)),
-                     key=lambda s: ((labels.label(s, lang) or s).casefold(), s))
-    pages = max(1, -(-len(members) // size))
+    total = dict(class_counts(state)).get(iri, 0)
+    pages = max(1, -(-total // size))
     if page > pages:
         raise BadRequest(f"page {page} is past the last page ({pages})")
+    if total > LARGE_CLASS:
+        # A class with register records (up to millions): one page read from the store's
+        # index, in its order, rather than every member read and sorted by label.
+        page_members = services.instances_page(state, iri, (page - 1) * size, size)
+        by_label = False
+    else:
+        members = sorted((i.iri for i in services.instances(state, iri)),
+                         key=lambda s: ((labels.label(s, lang) or s).casefold(), s))
+        total = len(members)
+        page_members = members[(page - 1) * size: page * size]
+        by_label = True
     comment = None
     for qd in _quads(state, s=iri, p=RDFS + "comment"):
         if isinstance(qd.object, ox.Literal) and (qd.object.language or "en") in (lang, "en"):
@@ -776,11 +789,11 @@ def class_page(state, request):
     rows = [{"link": link_view(state, s, lang), "kind": entity_kind(s, state.base),
              "others": [{"text": term_label(state, t, lang), "href": class_href(t, lang)}
                         for t in labels.types.get(s, []) if t != iri]}
-            for s in members[(page - 1) * size: page * size]]
+            for s in page_members]
     return renderer(state).page(
         "class.html", request, lang=lang, title=term_label(state, iri, lang), iri=iri,
         curie=curie(iri), label=term_label(state, iri, lang), comment=comment, supers=supers,
-        total=len(members), page=page, pages=pages, rows=rows,
+        total=total, page=page, pages=pages, rows=rows, by_label=by_label,
         external=not iri.startswith(K))
 
 
