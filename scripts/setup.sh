@@ -66,5 +66,7 @@ if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || apt_install chromium
   # Japanese glyphs in the browser screenshots
   dpkg -s fonts-ipafont-gothic >/dev/null 2>&1 || apt_install fonts-ipafont-gothic
+  # A real external triple store for the publish tests (started by the tests on loopback ports)
+  command -v virtuoso-t >/dev/null 2>&1 || apt_install virtuoso-opensource-7
 fi
 say "ready"

@@ -16,9 +16,11 @@ from .load import DataError
 EXIT_INVALID = 1
 
 
-def _settings(base, out, data=None) -> Settings:
+def _settings(base, out, data=None, registers=None, include_withheld=False,
+              store=False) -> Settings:
     try:
-        return settings_from(base=base, out=out, data=data)
+        return settings_from(base=base, out=out, data=data, registers=registers,
+                             include_withheld=include_withheld, store=store)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--base") from e
 
@@ -61,7 +63,8 @@ def main() -> None:
 
     Settings may also come from the environment: SIBERIA_KG_BASE (base IRI), SIBERIA_KG_DIST
     (output folder), SIBERIA_KG_DATA (data folder), SIBERIA_KG_ROOT (checkout with data/ and
-    ontology/).
+    ontology/), SIBERIA_KG_REGISTERS (folder of imported person registers), SIBERIA_KG_STORE=1
+    (write the persistent store even without registers).
     """
 
 
@@ -69,6 +72,14 @@ base_option = click.option("--base", metavar="IRI", default=None,
                            help="Base IRI of entity IRIs (default https://w3id.org/siberia-kg/).")
 out_option = click.option("--out", metavar="DIR", type=click.Path(file_okay=False), default=None,
                           help="Folder of the built dumps (default: dist/).")
+registers_option = click.option(
+    "--registers", metavar="DIR", type=click.Path(file_okay=False), default=None,
+    help="Folder of imported person registers, one REGISTERS/<SLUG>/ each (default: registers/, "
+         "env SIBERIA_KG_REGISTERS).")
+withheld_option = click.option(
+    "--include-withheld", is_flag=True, default=False,
+    help="Include the complete records of people who may be alive (each register's withheld.nq). "
+         "Never for a public build; a build without it replaces one made with it.")
 
 
 @main.command()
@@ -76,16 +87,28 @@ out_option = click.option("--out", metavar="DIR", type=click.Path(file_okay=Fals
 @out_option
 @click.option("--data", metavar="DIR", type=click.Path(file_okay=False, exists=True), default=None,
               help="Folder of curated TriG files (default: data/).")
-def build(base, out, data) -> None:
+@registers_option
+@withheld_option
+@click.option("--store", "store", is_flag=True, default=False,
+              help="Write the persistent store dist/store/ even without registers (with registers "
+                   "it is always written).")
+@click.option("--timings", metavar="FILE", type=click.Path(dir_okay=False), default=None,
+              help="Write the wall time of each phase of the build as JSON to FILE ('-' for "
+                   "standard error); phases that run side by side overlap.")
+def build(base, out, data, registers, include_withheld, store, timings) -> None:
     """Load ontology and data, validate with SHACL, and only if valid write the dumps.
 
     Writes siberia-kg.ttl, .nt, .jsonld, .rdf (all statements), .trig and .nq (one named graph
     per citation), siberia-kg-ontology.ttl and void.ttl (VoID + DCAT with sizes and SHA-256).
+    Each imported person register (registers/<SLUG>/) is validated and written as
+    siberia-kg-register-<SLUG>.nq, .nt and .ttl, and everything is loaded into the persistent
+    store dist/store/ that serve, query and stats open without parsing. Records of people who
+    may be alive keep their details out unless --include-withheld is given.
     The folder is replaced whole at the end, so a failed build leaves the previous one intact.
     """
     from .build import ValidationFailed, build as do_build
 
-    settings = _settings(base, out, data)
+    settings = _settings(base, out, data, registers, include_withheld, store)
     try:
         result = do_build(settings)
     except DataError as e:
@@ -94,8 +117,21 @@ def build(base, out, data) -> None:
         _fail_violations(e.violations)
     click.echo(f"valid: {result.triples} triples, {result.quads} quads in {result.graphs} "
                f"citation graphs")
+    for r in result.registers:
+        click.echo(f"register {r['slug']}: {r['triples']} triples, {r['entities']} entities")
     for f in result.files:
         click.echo(f"  {result.out_dir / f['name']}  {f['size']:>9} bytes  sha256 {f['sha256'][:16]}")
+    if result.store is not None:
+        click.echo(f"  {result.store}/  persistent store (curated, ontology and registers)")
+    if timings:
+        import json
+
+        text = json.dumps([{"phase": name, "seconds": round(sec, 3)}
+                           for name, sec in result.phases], indent=1) + "\n"
+        if timings == "-":
+            click.echo(text, err=True, nl=False)
+        else:
+            Path(timings).write_text(text)
 
 
 @main.command()
@@ -128,7 +164,9 @@ def validate(base, data) -> None:
               help="Seconds to wait for a remote endpoint.")
 @base_option
 @out_option
-def query(file, text, endpoint, fmt, timeout, base, out) -> None:
+@registers_option
+@withheld_option
+def query(file, text, endpoint, fmt, timeout, base, out, registers, include_withheld) -> None:
     """Run a SPARQL query (FILE.rq or -q TEXT) on the built graph (building it if needed), whose
     default graph is the union of all citation graphs, or on a remote --endpoint."""
     from .query import format_result, read_query_file, run_local, run_remote
@@ -137,7 +175,7 @@ def query(file, text, endpoint, fmt, timeout, base, out) -> None:
     if bool(file) == bool(text):
         raise click.UsageError("give exactly one of FILE or -q TEXT")
     sparql = read_query_file(file) if file else text
-    settings = _settings(base, out)
+    settings = _settings(base, out, registers=registers, include_withheld=include_withheld)
     try:
         if endpoint:
             result = run_remote(endpoint, sparql, timeout=timeout)
@@ -153,14 +191,16 @@ def query(file, text, endpoint, fmt, timeout, base, out) -> None:
 @main.command()
 @base_option
 @out_option
-def stats(base, out) -> None:
+@registers_option
+@withheld_option
+def stats(base, out, registers, include_withheld) -> None:
     """Counts of entities by class, statements by source document and labels by language."""
     from .query import _short
     from .namespaces import all_prefixes
     from .stats import compute, render
     from .store import GraphStore
 
-    settings = _settings(base, out)
+    settings = _settings(base, out, registers=registers, include_withheld=include_withheld)
     ensure_built(settings)
     prefixes = all_prefixes(settings.base)
     click.echo(render(compute(GraphStore.from_dist(settings.out_dir)),
@@ -205,17 +245,25 @@ def export(what, output, base, out) -> None:
               help="Processes running SPARQL queries (default 2, env SIBERIA_KG_SPARQL_WORKERS).")
 @base_option
 @out_option
-def serve(host, port, sparql_timeout, sparql_workers, base, out) -> None:
+@registers_option
+@withheld_option
+def serve(host, port, sparql_timeout, sparql_workers, base, out, registers,
+          include_withheld) -> None:
     """Serve the built graph as linked data (building it first if dist/ is missing or stale):
     dereferenceable IRIs, HTML pages, a read-only SPARQL 1.1 endpoint at /sparql, and the dumps.
 
     The public base IRI comes from --base or SIBERIA_KG_BASE, never from the Host header: the
     server answers for {base}id/... at /id/... on whatever host and port it runs.
+
+    With a persistent store (dist/store/, written whenever there are registers) the server opens
+    it in milliseconds, whatever its size. A rebuild while the server runs does not disturb it:
+    it goes on serving the graph it started with (its files are held by hard links beside
+    dist/) until it is restarted.
     """
     from .web.config import ServerConfig
     from .web.server import run
 
-    settings = _settings(base, out)
+    settings = _settings(base, out, registers=registers, include_withheld=include_withheld)
     ensure_built(settings)
     config = ServerConfig.from_env(host=host, port=port, sparql_timeout=sparql_timeout,
                                    sparql_workers=sparql_workers)
@@ -225,9 +273,11 @@ def serve(host, port, sparql_timeout, sparql_workers, base, out) -> None:
 def _register_subgroups() -> None:
     from .importers.commands import import_group
     from .link.commands import link
+    from .publish_cli import publish
 
     main.add_command(link)
     main.add_command(import_group)
+    main.add_command(publish)
 
 
 _register_subgroups()
