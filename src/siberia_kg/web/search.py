@@ -69,10 +69,30 @@ class Labels:
     alts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     types: dict[str, list[str]] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
+    # Register records are not read at start (see curated_graphs): their labels are looked up
+    # in the store when a page shows them, and the latest few thousand kept.
+    store: object = None
+    register_prefix: str | None = None
+    _looked_up: dict = field(default_factory=dict)
+
+    def _by_lang(self, iri: str) -> dict | None:
+        found = self.pref.get(iri)
+        if found or self.store is None or not self.register_prefix \
+                or not iri.startswith(self.register_prefix):
+            return found
+        if iri not in self._looked_up:
+            names: dict[str, str] = {}
+            for q in self.store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(PREF), None, None):
+                if isinstance(q.object, ox.Literal):
+                    names.setdefault(q.object.language or "", q.object.value)
+            if len(self._looked_up) > 10_000:
+                self._looked_up.clear()
+            self._looked_up[iri] = names
+        return self._looked_up[iri]
 
     def label(self, iri: str, lang: str = "en") -> str | None:
         """The label in ``lang``, else English, else any (sorted, so always the same one)."""
-        by_lang = self.pref.get(iri)
+        by_lang = self._by_lang(iri)
         if not by_lang:
             return None
         for key in (lang, "en", ""):
@@ -82,7 +102,7 @@ class Labels:
 
     def label_lang(self, iri: str, lang: str = "en") -> str | None:
         """The language tag of the label ``label()`` returns (for a lang attribute)."""
-        by_lang = self.pref.get(iri)
+        by_lang = self._by_lang(iri)
         if not by_lang:
             return None
         for key in (lang, "en", ""):
@@ -137,9 +157,9 @@ def curated_graphs(raw: ox.Store, base: str) -> list:
 def load_labels(store, base: str) -> Labels:
     """Read every label of our entities (prefLabel, altLabel) and of ontology terms (rdfs:label,
     prefLabel), and every entity's types."""
-    labels = Labels()
-    ours = f"{base}id/"
     raw = store.raw
+    labels = Labels(store=raw, register_prefix=f"{base}id/person/register-")
+    ours = f"{base}id/"
     graphs = curated_graphs(raw, base)
     for pred, alt in ((PREF, False), (ALT, True), (RDFS_LABEL, False)):
         for q in (q for g in graphs for q in raw.quads_for_pattern(None, ox.NamedNode(pred), None, g)):
