@@ -435,6 +435,8 @@ def test_register_with_errors_same_as_pyshacl(register, curated):
     found: dict[str, set] = {}
     by_iri = {f"<{p}>": name for p, name in chosen.items()}
     by_iri.update({f"<{p}-X>": name for p, name in chosen.items() if name == "bad-iri"})
+    # the report writes focus nodes compactly (person:...) with the data's prefixes
+    by_iri.update({k.replace(f"<{ID}person/", "person:").rstrip(">"): n for k, n in list(by_iri.items())})
     for v in plain:
         assert v.focus in by_iri, f"unexpected violation {v}"
         found.setdefault(by_iri[v.focus], set()).add(v.shape.rsplit("#", 1)[-1].rstrip(">"))
@@ -626,16 +628,16 @@ def test_slices_cut_between_records_and_cover_the_file(broken_sorted):
 
 
 def test_register_in_slices_same_as_whole_store(register, broken_sorted, curated, built):
-    """Slices of some 40 records each, in two processes: the same violations as the whole
+    """Slices of some 150 records each, in two processes: the same violations as the whole
     register on one store (which test_register_with_errors_same_as_pyshacl proves equal to
     pyshacl's), so no verdict depends on where the file is cut."""
     reg, broken, chosen = register
     whole = validate_store(register_store(curated, reg / "source.trig", broken), curated.shapes,
                            curated.ontology, focus_filter=FocusFilter(prefix=f"{ID}person/register-"),
                            namespaces=curated.union)
-    checking, sliced = _chunked(built, reg, broken_sorted, slice_bytes=8_000,
+    checking, sliced = _chunked(built, reg, broken_sorted, slice_bytes=200_000,
                                 namespaces={p: str(n) for p, n in curated.union.namespaces()})
-    assert len(checking.jobs) > 100
+    assert len(checking.jobs) > 20
     assert len(whole) >= len([s for _, _, s in INJECTED if s])
     assert key(sliced) == key(whole), diff(whole, sliced)
 

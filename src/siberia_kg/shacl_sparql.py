@@ -1204,7 +1204,7 @@ def _ensure_ontology(store: ox.Store, ontology: Graph) -> bool:
     quads = ontology_quads(ontology)
     try:
         store.extend(quads)
-    except OSError as e:
+    except (OSError, RuntimeError) as e:  # pyoxigraph 0.5: RuntimeError on a read-only store
         raise ValueError(
             f"the store has no graph <{ONTOLOGY_GRAPH}> and cannot be written ({e}); "
             "load siberia_kg.shacl_sparql.ontology_quads(ontology) into it first") from e
