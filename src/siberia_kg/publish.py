@@ -6,14 +6,24 @@ into a temporary graph ``<graph>-tmp-<random>`` through the SPARQL 1.1 Graph Sto
 (the first chunk with PUT, the others with POST; N-Triples) or, where a store offers nothing else,
 SPARQL Update ``INSERT DATA``. The temporary graph's triple count is checked with a SPARQL COUNT on
 the store, and only then is it swapped in with one SPARQL Update request (``MOVE``), which stores
-with transactional updates execute as one transaction: readers see the old graph or the new one,
-and a failure at any step leaves the old graph as it was and the temporary graph dropped.
+with transactional updates execute as one transaction: readers see the old graph or the new one.
+A failure before the swap leaves the old graph as it was and drops the temporary graph; a
+process that is killed (or loses the store) cannot drop it, and the next run with
+``--clean-stale`` does.
 
-Transient failures (connection reset, timeouts, HTTP 5xx, 429 with Retry-After) are retried with
-exponential backoff; chunk uploads are idempotent (the first is a PUT, the others add ground
-triples, and every blank-node statement travels in the first chunk), so retrying never duplicates
-anything. The swap is never retried blindly: after a failed swap the counts of both graphs tell
-whether it happened, and it is retried only when it certainly did not.
+Transient failures (connection errors, timeouts, HTTP 5xx, 408 and 429, waiting as long as a
+Retry-After header says) are retried with exponential backoff; chunk uploads are idempotent (the
+first is a PUT, the others add ground triples, and every blank-node statement travels in the
+first chunk), so retrying never duplicates anything. The swap is never retried blindly: it is
+retried only when the request certainly did not run (no connection, or the store itself refused
+it) and the counts of both graphs show nothing moved. When that cannot be known (a timeout, a
+connection lost after sending, a gateway's 502 or 504) the temporary graph is kept, not dropped
+under a swap that may still be running, and the error says what to check.
+
+HTTP is the standard library's http.client: Basic or Digest authentication as the store's 401
+challenge asks (then sent with every request, so a chunk is not sent twice), or a Bearer token;
+kept-alive connections; the HTTP(S)_PROXY and NO_PROXY environment variables; TLS checked against
+the system's certificates; redirects are not followed.
 
 See docs/publishing.md for the choices made for Virtuoso, Fuseki, GraphDB, QLever and cluster
 stores.
@@ -21,22 +31,28 @@ stores.
 
 from __future__ import annotations
 
+import base64
 import email.utils
+import hashlib
+import http.client
 import json
 import os
 import random
 import re
 import secrets
+import select
 import shutil
+import ssl
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
-import httpx
 import pyoxigraph as ox
 
 from . import __version__
@@ -44,6 +60,7 @@ from . import __version__
 DEFAULT_CHUNK_TRIPLES = 50_000
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_RETRIES = 5
+UPDATE_OP_TRIPLES = 2_000  # triples per INSERT DATA operation (--protocol update)
 MARKER = ".siberia-kg-build"
 TMP_INFIX = "-tmp-"
 DCTERMS_HAS_PART = "http://purl.org/dc/terms/hasPart"
@@ -78,16 +95,28 @@ class CountMismatch(PublishError):
 
 
 class HTTPFailure(PublishError):
+    """A request failed. `sent`: the request may have reached the store (False only when no
+    connection could be opened, so nothing was sent)."""
+
     def __init__(self, message: str, status: int | None = None, body: str = "",
-                 transient: bool = False):
+                 transient: bool = False, sent: bool = True):
         super().__init__(message)
         self.status = status
         self.body = body
         self.transient = transient
+        self.sent = sent
+
+
+class SwapUncertain(PublishError):
+    """The swap request failed in a way that does not tell whether the store ran it (or runs it
+    still): the temporary graphs are kept, never dropped under a swap that may be running."""
 
 
 class Unreachable(UnreachableError):
+    """No connection could be opened: nothing was sent."""
+
     transient = True
+    sent = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,6 +149,24 @@ def check_iri(iri: str, what: str = "--graph") -> str:
     return iri
 
 
+def check_url(url: str, what: str) -> str:
+    p = urlsplit(url)
+    try:
+        p.port  # raises ValueError on a port that is not a number
+    except ValueError:
+        p = p._replace(netloc="")
+    if p.scheme.lower() not in ("http", "https") or not p.hostname or any(c.isspace() for c in url):
+        raise PublishError(f"{what} must be an http(s) URL such as http://localhost:8890/sparql: "
+                           f"{url!r}")
+    return url
+
+
+def check_formats(files: list[Path]) -> None:
+    for f in files:
+        if f.suffix.lower() not in INPUT_FORMATS:
+            raise PublishError(f"{f}: unknown RDF format (use .nq, .nt, .ttl or .trig)")
+
+
 # ---------------------------------------------------------------------------------------------
 # staging: dedupe and count locally, then stream chunks
 
@@ -146,17 +193,23 @@ class Staged:
 
     def chunks(self, graph: StagedGraph, size: int) -> Iterator[tuple[bytes, int]]:
         """N-Triples chunks of at most `size` triples (the first holds every blank-node triple,
-        which must arrive in one request to stay one node in the store)."""
+        which must arrive in one request to stay one node in the store, so it may be larger);
+        as many as chunk_count() says."""
         batch: list = list(graph.bnode_triples)
         limit = max(size, len(batch))
         emitted = False
         for q in self.store.quads_for_pattern(None, None, None, graph.source):
-            batch.append(q.triple)
             if len(batch) >= limit:
                 yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES), len(batch)
                 batch, limit, emitted = [], size, True
+            batch.append(q.triple)
         if batch or not emitted:
             yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES), len(batch)
+
+    @staticmethod
+    def chunk_count(graph: StagedGraph, size: int) -> int:
+        first = max(size, len(graph.bnode_triples))
+        return 1 if graph.count <= first else 1 + -(-(graph.count - first) // size)
 
     def close(self) -> None:
         self.store = None  # type: ignore[assignment]
@@ -197,6 +250,8 @@ def stage(files: list[Path], graph: str, keep_graphs: bool = False,
                     yield ox.Quad(q.subject, q.predicate, q.object, g)
             except SyntaxError as e:
                 raise PublishError(f"{f}: {e}") from e
+            except OSError as e:
+                raise PublishError(f"cannot read {f}: {e.strerror or e}") from e
 
     try:
         store.bulk_extend(quads())
@@ -245,51 +300,303 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-class ChallengeAuth(httpx.Auth):
-    """HTTP Basic or Digest, whichever the store's 401 challenge asks for; after the first
-    challenge every request is authenticated up front (Digest reuses the server's nonce), so a
-    chunk is not sent twice."""
+class Response:
+    """A store's answer, read in full (answers here are small: results of COUNT, ASK, updates)."""
 
-    requires_request_body = True
+    def __init__(self, status: int, reason: str, headers: http.client.HTTPMessage,
+                 content: bytes):
+        self.status_code = status
+        self.reason = reason
+        self.headers = headers
+        self.content = content
 
-    def __init__(self, user: str, password: str):
-        self.basic = httpx.BasicAuth(user, password)
-        self.digest = httpx.DigestAuth(user, password)
-        self.scheme: str | None = None
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
 
-    def auth_flow(self, request):
-        if self.scheme == "basic":
-            yield from self.basic.auth_flow(request)
-            return
-        if self.scheme == "digest":
-            yield from self.digest.auth_flow(request)
-            return
-        response = yield request
-        if response.status_code != 401:
-            return
-        schemes = [h.split(None, 1)[0].lower() for h in response.headers.get_list("www-authenticate")
-                   if h.strip()]
-        if "digest" in schemes:
-            self.scheme = "digest"
-            flow = self.digest.auth_flow(request)
-            next(flow)  # the unauthenticated request we already sent
+    @property
+    def text(self) -> str:
+        charset = self.headers.get_content_charset() or "utf-8"
+        try:
+            return self.content.decode(charset, errors="replace")
+        except LookupError:
+            return self.content.decode("utf-8", errors="replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+    def header(self, name: str) -> str:
+        """Every value of a header, joined as one (a proxy may add its own Server header)."""
+        return ", ".join(self.headers.get_all(name) or [])
+
+
+class _ConnectFailed(Exception):
+    """The TCP (or TLS, or proxy tunnel) connection could not be opened: nothing was sent."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class DigestState:
+    """RFC 7616 Digest (qop auth or auth-int, or RFC 2069 without qop; MD5 or SHA-256, also
+    -sess) from one challenge, reused with an increasing nonce count, so that once challenged
+    every request goes authenticated up front and a chunk is sent once."""
+
+    def __init__(self, challenge: dict[str, str]):
+        self.challenge = challenge
+        self.count = 0
+        algorithm = challenge.get("algorithm", "MD5").upper()
+        self.session = algorithm.endswith("-SESS")
+        name = algorithm[:-5] if self.session else algorithm
+        if name not in ("MD5", "SHA-256"):
+            raise AuthError(f"the store asks for Digest authentication with the unsupported "
+                            f"algorithm {algorithm}")
+        self.hash = hashlib.md5 if name == "MD5" else hashlib.sha256
+        qops = [q.strip().lower() for q in challenge.get("qop", "").split(",") if q.strip()]
+        if not qops:
+            self.qop = ""  # RFC 2069
+        elif "auth" in qops:
+            self.qop = "auth"
+        elif "auth-int" in qops:
+            self.qop = "auth-int"
+        else:
+            raise AuthError(f"the store asks for Digest authentication with the unsupported "
+                            f"qop {challenge.get('qop')!r}")
+        self.algorithm = algorithm
+
+    def header(self, user: str, password: str, method: str, uri: str, body: bytes) -> str:
+        def h(data: str | bytes) -> str:
+            return self.hash(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+        c = self.challenge
+        realm, nonce = c.get("realm", ""), c.get("nonce", "")
+        self.count += 1
+        nc = f"{self.count:08x}"
+        cnonce = secrets.token_hex(8)
+        ha1 = h(f"{user}:{realm}:{password}")
+        if self.session:
+            ha1 = h(f"{ha1}:{nonce}:{cnonce}")
+        a2 = f"{method}:{uri}" + (f":{h(body)}" if self.qop == "auth-int" else "")
+        if self.qop:
+            response = h(f"{ha1}:{nonce}:{nc}:{cnonce}:{self.qop}:{h(a2)}")
+        else:
+            response = h(f"{ha1}:{nonce}:{h(a2)}")
+        parts = [f"username={_quote(user)}", f"realm={_quote(realm)}", f"nonce={_quote(nonce)}",
+                 f"uri={_quote(uri)}", f"response=\"{response}\"", f"algorithm={self.algorithm}"]
+        if "opaque" in c:
+            parts.append(f"opaque={_quote(c['opaque'])}")
+        if self.qop:
+            parts += [f"qop={self.qop}", f"nc={nc}", f"cnonce=\"{cnonce}\""]
+        return "Digest " + ", ".join(parts)
+
+
+def parse_challenges(values: list[str]) -> dict[str, dict[str, str]]:
+    """WWW-Authenticate headers as {scheme: parameters} (one challenge per header, as stores
+    send them)."""
+    found: dict[str, dict[str, str]] = {}
+    for value in values:
+        scheme, _, rest = value.strip().partition(" ")
+        if not scheme:
+            continue
+        params: dict[str, str] = {}
+        for item in urllib.request.parse_http_list(rest):
+            key, eq, v = item.partition("=")
+            if eq:
+                v = v.strip()
+                if len(v) >= 2 and v[0] == v[-1] == '"':
+                    v = re.sub(r"\\(.)", r"\1", v[1:-1])
+                params[key.strip().lower()] = v
+        found.setdefault(scheme.lower(), params)
+    return found
+
+
+class Transport:
+    """HTTP/1.1 over http.client: one kept-alive connection per origin, the connect timeout
+    and the per-read timeout apart, the proxies of the environment (HTTP_PROXY, HTTPS_PROXY,
+    NO_PROXY) honoured, redirects not followed. Authentication: Bearer token, or Basic or Digest
+    as the server's 401 challenge asks."""
+
+    def __init__(self, *, user: str | None, password: str | None, token: str | None,
+                 timeout: float, headers: dict[str, str]):
+        self.user, self.password, self.token = user, password or "", token
+        self.timeout = timeout
+        self.connect_timeout = min(timeout, 30.0)
+        self.headers = headers
+        self._connections: dict[tuple, http.client.HTTPConnection] = {}
+        self._schemes: dict[tuple, str] = {}        # origin -> "basic" or "digest"
+        self._digest: dict[tuple, DigestState] = {}
+        self._proxies = urllib.request.getproxies_environment()
+        self._ssl: ssl.SSLContext | None = None
+
+    def close(self) -> None:
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+    # -- connections --
+
+    def _proxy_for(self, scheme: str, host: str) -> urllib.parse.SplitResult | None:
+        proxy = self._proxies.get(scheme) or self._proxies.get("all")
+        if not proxy or urllib.request.proxy_bypass_environment(host, self._proxies):
+            return None
+        if "://" not in proxy:
+            proxy = "http://" + proxy
+        return urlsplit(proxy)
+
+    def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
+        key = (scheme, host, port)
+        conn = self._connections.get(key)
+        if conn is not None and conn.sock is not None:
+            # an idle kept-alive connection that is readable was closed by the server
             try:
-                response = yield flow.send(response)
-                flow.send(response)
-            except StopIteration:
-                pass
-        elif "basic" in schemes:
-            self.scheme = "basic"
-            yield from self.basic.auth_flow(request)
+                readable = select.select([conn.sock], [], [], 0)[0]
+            except (OSError, ValueError):
+                readable = [True]
+            if not readable:
+                return conn
+        if conn is not None:
+            conn.close()
+            del self._connections[key]
+        proxy = self._proxy_for(scheme, host)
+        try:
+            if scheme == "https":
+                if self._ssl is None:
+                    self._ssl = ssl.create_default_context()
+                if proxy:
+                    conn = http.client.HTTPSConnection(proxy.hostname, proxy.port or 80,
+                                                       timeout=self.connect_timeout,
+                                                       context=self._ssl)
+                    conn.set_tunnel(host, port, headers=self._proxy_auth(proxy))
+                else:
+                    conn = http.client.HTTPSConnection(host, port, timeout=self.connect_timeout,
+                                                       context=self._ssl)
+            elif proxy:
+                conn = http.client.HTTPConnection(proxy.hostname, proxy.port or 80,
+                                                  timeout=self.connect_timeout)
+                conn._siberia_proxy = True  # type: ignore[attr-defined]
+            else:
+                conn = http.client.HTTPConnection(host, port, timeout=self.connect_timeout)
+            conn.connect()
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            raise _ConnectFailed(e) from e
+        conn.sock.settimeout(self.timeout)
+        self._connections[key] = conn
+        return conn
 
+    @staticmethod
+    def _proxy_auth(proxy: urllib.parse.SplitResult) -> dict[str, str]:
+        if not proxy.username:
+            return {}
+        raw = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}".encode("utf-8")
+        return {"Proxy-Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
 
-class BearerAuth(httpx.Auth):
-    def __init__(self, token: str):
-        self.token = token
+    def _exchange(self, method: str, url: urllib.parse.SplitResult, target: str, body: bytes | None,
+                  headers: dict[str, str]) -> Response:
+        scheme = url.scheme.lower()
+        port = url.port or (443 if scheme == "https" else 80)
+        host = url.hostname or ""
+        conn = self._connection(scheme, host, port)
+        key = (scheme, host, port)
+        sent_target = target
+        if getattr(conn, "_siberia_proxy", False):
+            sent_target = urlunsplit((scheme, url.netloc.rpartition("@")[2], "", "", "")) + target
+            headers = {**headers, **self._proxy_auth(self._proxy_for(scheme, host))}  # type: ignore[arg-type]
+        early = False
+        try:
+            try:
+                conn.request(method, sent_target, body=body, headers=headers)
+            except OSError:
+                # A store may answer (401 to an unauthenticated upload, 413) and close before
+                # reading the whole body; its answer is still there to read.
+                r = self._early_response(conn, method)
+                if r is None:
+                    raise
+                early = True
+            else:
+                r = conn.getresponse()
+            content = r.read()
+        except BaseException:
+            conn.close()
+            self._connections.pop(key, None)
+            raise
+        if early or r.will_close or conn.sock is None:
+            conn.close()
+            self._connections.pop(key, None)
+        return Response(r.status, r.reason, r.headers, content)
 
-    def auth_flow(self, request):
-        request.headers["Authorization"] = f"Bearer {self.token}"
-        yield request
+    @staticmethod
+    def _early_response(conn: http.client.HTTPConnection,
+                        method: str) -> http.client.HTTPResponse | None:
+        if conn.sock is None:
+            return None
+        try:
+            r = conn.response_class(conn.sock, method=method)
+            r.begin()
+            return r
+        except (OSError, http.client.HTTPException):
+            return None
+
+    # -- one request, authenticated --
+
+    def send(self, method: str, url: str, *, params: dict | None = None, data: dict | None = None,
+             content: bytes | None = None, headers: dict | None = None) -> Response:
+        u = urlsplit(url)
+        if u.scheme.lower() not in ("http", "https") or not u.hostname:
+            raise PublishError(f"not an http(s) URL: {url!r}")
+        query = u.query
+        if params:
+            query = (query + "&" if query else "") + urlencode(params)
+        target = (u.path or "/") + (f"?{query}" if query else "")
+        all_headers = {**self.headers, **(headers or {})}
+        body = content
+        if data is not None:
+            body = urlencode(data).encode("ascii")
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is None and method in ("POST", "PUT"):
+            body = b""
+        origin = (u.scheme.lower(), u.netloc.rpartition("@")[2].lower())
+
+        def authorization() -> str | None:
+            if self.token:
+                return f"Bearer {self.token}"
+            scheme = self._schemes.get(origin)
+            if scheme == "basic":
+                raw = f"{self.user}:{self.password}".encode("utf-8")
+                return "Basic " + base64.b64encode(raw).decode("ascii")
+            if scheme == "digest":
+                return self._digest[origin].header(self.user or "", self.password, method,
+                                                   target, body or b"")
+            return None
+
+        def attempt() -> Response:
+            h = dict(all_headers)
+            auth = authorization()
+            if auth:
+                h["Authorization"] = auth
+            return self._exchange(method, u, target, body, h)
+
+        r = attempt()
+        if r.status_code != 401 or not self.user:
+            return r
+        challenges = parse_challenges(r.headers.get_all("WWW-Authenticate") or [])
+        sent = self._schemes.get(origin)
+        if "digest" in challenges:
+            if sent == "basic":
+                return r
+            # first challenge, or a new nonce (stale, or expired): answer it once
+            self._schemes[origin] = "digest"
+            self._digest[origin] = DigestState(challenges["digest"])
+        elif sent is None and ("basic" in challenges or not challenges):
+            # Basic as asked, or as the default where a 401 names no scheme at all
+            self._schemes[origin] = "basic"
+        else:
+            return r
+        return attempt()
 
 
 @dataclass
@@ -313,7 +620,7 @@ def derive_endpoints(endpoint: str, server: str = "", credentials: bool = False,
     path = urlsplit(endpoint).path.rstrip("/")
     kind = "generic"
     d_update = d_gsp = endpoint
-    if server.lower().startswith("virtuoso"):
+    if "virtuoso" in server.lower():  # also behind a proxy that adds its own Server header
         kind = "virtuoso"
         if credentials:
             d_update = _with_path(endpoint, "/sparql-auth")
@@ -345,22 +652,15 @@ class StoreClient:
     def __init__(self, *, user: str | None = None, password: str | None = None,
                  token: str | None = None, timeout: float = DEFAULT_TIMEOUT,
                  retries: int = DEFAULT_RETRIES, backoff: float = 1.0, max_wait: float = 120.0,
-                 log: Callable[[str], None] | None = None,
-                 transport: httpx.BaseTransport | None = None):
+                 log: Callable[[str], None] | None = None):
         if token and (user or password):
             raise PublishError("give either --user/--password or --token, not both")
         if bool(user) != bool(password):
             raise PublishError("give both --user and --password")
         self.user, self.token = user, token
-        auth: httpx.Auth | None = None
-        if token:
-            auth = BearerAuth(token)
-        elif user:
-            auth = ChallengeAuth(user, password or "")
-        kwargs = {"transport": transport} if transport is not None else {}
-        self.http = httpx.Client(
-            auth=auth, timeout=httpx.Timeout(timeout, connect=min(timeout, 30.0)),
-            headers={"User-Agent": f"siberia-kg/{__version__} (publish)"}, **kwargs)
+        self.timeout = timeout
+        self.http = Transport(user=user, password=password, token=token, timeout=timeout,
+                              headers={"User-Agent": f"siberia-kg/{__version__} (publish)"})
         self.retries = retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -374,16 +674,19 @@ class StoreClient:
     # -- one request, with retries on transient failures --
 
     def request(self, method: str, url: str, *, what: str, retry: bool | int = True,
-                **kwargs) -> httpx.Response:
-        """retry: True for the client's number of retries, False for none, or a number."""
+                **kwargs) -> Response:
+        """retry: True for the client's number of retries, False for none, or a number.
+        kwargs: params (query string), data (form fields), content (bytes), headers."""
         retries = self.retries if retry is True else int(retry)
         attempts = 1 + retries
         for attempt in range(1, attempts + 1):
             wait = None
             try:
                 self.requests += 1
-                response = self.http.request(method, url, **kwargs)
-            except httpx.TransportError as e:
+                response = self.http.send(method, url, **kwargs)
+            except _ConnectFailed as e:
+                failure = self._connect_failure(e.error, url, what)
+            except (OSError, http.client.HTTPException) as e:
                 failure = self._transport_failure(e, url, what)
             else:
                 if response.is_success:
@@ -401,16 +704,27 @@ class StoreClient:
             time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _transport_failure(self, e: httpx.TransportError, url: str, what: str) -> HTTPFailure:
-        if isinstance(e, httpx.ConnectError):
-            return Unreachable(f"cannot reach the store at {url}: {e or type(e).__name__}. "  # type: ignore[return-value]
-                               f"Is it running, and is the URL right?")
-        if isinstance(e, httpx.TimeoutException):
-            return HTTPFailure(f"{what} timed out at {url} ({type(e).__name__}); a larger "
-                               f"--timeout may help", transient=True)
+    def _connect_failure(self, e: BaseException, url: str, what: str) -> PublishError:
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return PublishError(f"cannot reach the store at {url}: its TLS certificate is not "
+                                f"trusted ({e.verify_message or e}); the system's CA "
+                                f"certificates are used (or SSL_CERT_FILE)")
+        if isinstance(e, TimeoutError):
+            return HTTPFailure(f"{what} timed out at {url} (no connection within "
+                               f"{min(self.timeout, 30.0):.0f} s); a larger --timeout may help",
+                               transient=True, sent=False)
+        return Unreachable(f"cannot reach the store at {url}: {e or type(e).__name__}. "
+                           f"Is it running, and is the URL right?")
+
+    def _transport_failure(self, e: BaseException, url: str, what: str) -> HTTPFailure:
+        # the request may have reached the store: only idempotent requests are retried
+        if isinstance(e, TimeoutError):
+            return HTTPFailure(f"{what} timed out at {url} (no answer within "
+                               f"{self.timeout:.0f} s); a larger --timeout may help",
+                               transient=True)
         return HTTPFailure(f"{what} failed at {url}: {type(e).__name__}: {e}", transient=True)
 
-    def _http_failure(self, r: httpx.Response, url: str, what: str) -> HTTPFailure:
+    def _http_failure(self, r: Response, url: str, what: str) -> HTTPFailure:
         body = r.text[:2000] if r.content else ""
         short = " ".join(body.split())[:300]
         status = r.status_code
@@ -471,7 +785,7 @@ class StoreClient:
         return found
 
     def update(self, endpoint: str, text: str, what: str,
-               retry: bool | int = True) -> httpx.Response:
+               retry: bool | int = True) -> Response:
         return self.request("POST", endpoint, what=what, retry=retry, data={"update": text},
                             headers={"Accept": "*/*"})
 
@@ -544,7 +858,6 @@ def tmp_name(graph: str, token: str) -> str:
 
 def publish(files: list[Path], options: PublishOptions, *, progress: Progress | None = None,
             log: Callable[[str], None] | None = None,
-            transport: httpx.BaseTransport | None = None,
             staged: Staged | None = None,
             start: Callable[[int], None] | None = None) -> PublishResult:
     """Publish the statements of `files` into the store; see the module docstring.
@@ -552,6 +865,13 @@ def publish(files: list[Path], options: PublishOptions, *, progress: Progress | 
     log = log or (lambda message: None)
     progress = progress or (lambda n: None)
     check_iri(options.graph)
+    check_url(options.endpoint, "--endpoint")
+    for url, what in ((options.update_endpoint, "--update-endpoint"),
+                      (options.gsp_endpoint, "--gsp-endpoint")):
+        if url is not None:
+            check_url(url, what)
+    if staged is None:
+        check_formats(files)
     if options.protocol not in ("gsp", "update"):
         raise PublishError(f"unknown protocol {options.protocol!r} (gsp or update)")
     if options.chunk_triples < 1:
@@ -560,8 +880,9 @@ def publish(files: list[Path], options: PublishOptions, *, progress: Progress | 
     result = PublishResult(graph=options.graph, dry_run=options.dry_run)
     client = StoreClient(user=options.user, password=options.password, token=options.token,
                          timeout=options.timeout, retries=options.retries,
-                         backoff=options.backoff, log=log, transport=transport)
+                         backoff=options.backoff, log=log)
     own_stage = staged is None
+    writing = False
     try:
         endpoints = probe(client, options)
         result.endpoints = endpoints
@@ -585,20 +906,26 @@ def publish(files: list[Path], options: PublishOptions, *, progress: Progress | 
         result.graphs = len(staged.graphs)
         if result.triples == 0:
             raise PublishError("nothing to publish: the dumps hold no statements")
-        result.chunks = sum(max(1, -(-g.count // options.chunk_triples)) for g in staged.graphs)
+        result.chunks = sum(staged.chunk_count(g, options.chunk_triples) for g in staged.graphs)
         log(f"{result.triples} triples in {result.graphs} graph(s), {result.chunks} chunk(s) of "
             f"at most {options.chunk_triples}")
 
         if options.clean_stale:
+            writing = not options.dry_run
             result.stale_dropped = drop_stale(client, endpoints, staged, options, log)
         if options.dry_run:
             return result
         if start:
             start(result.triples)
+        writing = True
         _publish_staged(client, endpoints, staged, options, result, progress, log)
         result.retries = client.retried
         result.requests = client.requests
         return result
+    except KeyboardInterrupt:
+        if not writing:
+            log("interrupted before anything was written: the store is unchanged")
+        raise
     finally:
         if own_stage and staged is not None:
             staged.close()
@@ -608,9 +935,7 @@ def publish(files: list[Path], options: PublishOptions, *, progress: Progress | 
 
 def probe(client: StoreClient, options: PublishOptions) -> Endpoints:
     """Check that the endpoint answers SPARQL, learn what server it is, and derive the others."""
-    url = options.endpoint
-    if not re.match(r"^https?://", url):
-        raise PublishError(f"--endpoint must be an http(s) URL: {url!r}")
+    url = check_url(options.endpoint, "--endpoint")
     r = client.request("GET", url, what="checking the endpoint", retry=min(2, client.retries),
                        params={"query": "ASK {}"},
                        headers={"Accept": "application/sparql-results+json"})
@@ -620,15 +945,16 @@ def probe(client: StoreClient, options: PublishOptions) -> Endpoints:
     except ValueError as e:
         raise PublishError(f"{url} did not answer a SPARQL ASK with JSON results; give the "
                            f"store's SPARQL query endpoint as --endpoint") from e
-    return derive_endpoints(url, r.headers.get("Server", ""),
+    return derive_endpoints(url, r.header("Server"),
                             credentials=bool(options.user or options.token),
                             update=options.update_endpoint, gsp=options.gsp_endpoint)
 
 
 def virtuoso_isolation_warning(client: StoreClient, endpoints: Endpoints) -> str | None:
-    """Virtuoso has no snapshot reads: with its default READ COMMITTED a reader that runs during
-    the commit of the swap can see part of it. REPEATABLE READ (4) or SERIALIZABLE (8) make
-    readers wait for the commit instead."""
+    """Virtuoso has no snapshot reads: with its default READ COMMITTED (2) a reader that runs
+    during the commit of the swap can see part of it, and in our tests REPEATABLE READ (4) still
+    let a reader see part of a MOVE now and then; with SERIALIZABLE (8) none did: readers wait for
+    the commit instead."""
     try:
         rows = client.select(endpoints.query, 'SELECT (bif:virtuoso_ini_item_value("Parameters", '
                                               '"DefaultIsolation") AS ?i) WHERE {}',
@@ -636,24 +962,30 @@ def virtuoso_isolation_warning(client: StoreClient, endpoints: Endpoints) -> str
         value = rows[0]["i"]["value"] if rows and "i" in rows[0] else ""
     except PublishError:
         return None
-    if value.strip() in ("4", "8"):
+    if value.strip() == "8":
         return None
     return ("this Virtuoso runs with DefaultIsolation = " + (value.strip() or "2 (default)") +
             ": the swap is one transaction, but readers that query during its commit may see "
-            "part of it; set DefaultIsolation = 4 in virtuoso.ini for all-or-nothing reads "
-            "(docs/publishing.md)")
+            "part of it; set DefaultIsolation = 8 (SERIALIZABLE) in virtuoso.ini for "
+            "all-or-nothing reads (docs/publishing.md)")
 
 
-def drop_stale(client: StoreClient, endpoints: Endpoints, staged: Staged,
-               options: PublishOptions, log) -> list[str]:
-    """Drop temporary graphs that interrupted runs (killed, power cut) left behind."""
+def find_stale(client: StoreClient, endpoints: Endpoints, staged: Staged) -> list[str]:
+    """Temporary graphs of our target graphs in the store: left behind by runs that were killed
+    (or lost the store) before they could drop them, or belonging to a run going on now."""
     targets = {g.target for g in staged.graphs}
     rows = client.select(endpoints.query,
                          'SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } '
                          'FILTER(REGEX(STR(?g), "-tmp-[0-9a-f]{16}$")) }',
                          what="looking for stale temporary graphs")
-    stale = sorted(b["g"]["value"] for b in rows
-                   if b["g"]["value"].rsplit(TMP_INFIX, 1)[0] in targets)
+    return sorted(b["g"]["value"] for b in rows
+                  if b["g"]["value"].rsplit(TMP_INFIX, 1)[0] in targets)
+
+
+def drop_stale(client: StoreClient, endpoints: Endpoints, staged: Staged,
+               options: PublishOptions, log) -> list[str]:
+    """Drop temporary graphs that interrupted runs (killed, power cut) left behind."""
+    stale = find_stale(client, endpoints, staged)
     if stale and not options.dry_run:
         client.update(endpoints.update, " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale),
                       what="dropping stale temporary graphs")
@@ -669,6 +1001,7 @@ def _publish_staged(client: StoreClient, endpoints: Endpoints, staged: Staged,
     tmps = {g.target: tmp_name(g.target, token) for g in staged.graphs}
     uploaded: list[str] = []
     accepted = [0]  # upload requests the store accepted
+    swapping = False
 
     def chunk_done(n: int) -> None:
         accepted[0] += 1
@@ -695,18 +1028,29 @@ def _publish_staged(client: StoreClient, endpoints: Endpoints, staged: Staged,
         result.verify_seconds = time.monotonic() - t
 
         t = time.monotonic()
+        swapping = True
         result.previous = swap(client, endpoints, staged, tmps, options, log)
         result.swap_seconds = time.monotonic() - t
         uploaded = []  # moved into place: nothing to clean up
     except BaseException as e:
+        if swapping and not isinstance(e, PublishError):
+            # interrupted while the swap request may be running: dropping the temporary graphs
+            # now could race it
+            log("interrupted during the swap: the store has either the old graph or the new "
+                "one; the temporary graph(s) " + ", ".join(f"<{t}>" for t in uploaded)
+                + " may be left: run publish again with --clean-stale")
+            raise
         # Refused credentials before anything was accepted: nothing was written, and the same
-        # credentials could not drop anything either.
-        if uploaded and not (isinstance(e, AuthError) and accepted[0] == 0):
+        # credentials could not drop anything either. A swap of unknown outcome keeps them.
+        if uploaded and not (isinstance(e, AuthError) and accepted[0] == 0) and \
+                not isinstance(e, SwapUncertain):
             problem = cleanup(client, endpoints, uploaded)
             if problem and isinstance(e, PublishError):
-                raise PublishError(f"{e}\n{problem}") from e
-            if problem:
+                e.args = (f"{e}\n{problem}",)  # the same error, with what is left to do
+            elif problem:
                 log(problem)
+            elif not isinstance(e, PublishError):
+                log("interrupted: the temporary graph was dropped; the old graph is unchanged")
         raise
 
 
@@ -716,9 +1060,13 @@ def upload_graph(client: StoreClient, endpoints: Endpoints, staged: Staged, g: S
     for i, (data, n) in enumerate(staged.chunks(g, options.chunk_triples)):
         what = f"uploading chunk {i + 1} ({n} triples) of <{g.target}>"
         if options.protocol == "update":
-            text = (f"INSERT DATA {{ GRAPH <{tmp}> {{\n" + data.decode("utf-8") + "}}")
+            text = insert_data(tmp, data, len(g.bnode_triples) if i == 0 else 0)
             if i == 0:  # a retried first chunk must not add its blank nodes twice
                 text = f"DROP SILENT GRAPH <{tmp}> ;\n" + text
+            if endpoints.kind == "virtuoso":
+                # pass the data as constants, not as generated SQL (which is limited to 10,000
+                # lines, about 2,000 triples)
+                text = "define sql:big-data-const 1\n" + text
             client.update(endpoints.update, text, what=what)
         else:
             method = "PUT" if i == 0 else "POST"
@@ -737,6 +1085,19 @@ def upload_graph(client: StoreClient, endpoints: Endpoints, staged: Staged, g: S
                 else:
                     raise
         progress(n)
+
+
+def insert_data(graph: str, data: bytes, together: int = 0) -> str:
+    """N-Triples as SPARQL Update INSERT DATA operations of at most UPDATE_OP_TRIPLES triples
+    each, in one request (Virtuoso's SPARQL parser gives up at about 5,000 triples in one). The
+    first `together` lines, the blank-node triples, stay in the first operation: a blank node
+    label must not appear in two operations of a request."""
+    lines = [line for line in data.split(b"\n") if line.strip()]  # N-Triples: one per line
+    first = max(UPDATE_OP_TRIPLES, together)
+    groups = [lines[:first]] + [lines[k:k + UPDATE_OP_TRIPLES]
+                                for k in range(first, len(lines), UPDATE_OP_TRIPLES)]
+    return " ;\n".join(f"INSERT DATA {{ GRAPH <{graph}> {{\n"
+                        + b"\n".join(group).decode("utf-8") + "\n} }" for group in groups)
 
 
 def _update_prefix(endpoints: Endpoints) -> str:
@@ -766,16 +1127,22 @@ def swap(client: StoreClient, endpoints: Endpoints, staged: Staged, tmps: dict[s
             if state == "done":
                 log(f"the swap request failed ({e}), but the store shows it complete")
                 break
-            if state == "not-started" and getattr(e, "transient", False) and \
-                    attempt <= options.retries:
-                wait = options.backoff * 2 ** (attempt - 1)
-                log(f"the swap failed and changed nothing ({e}); retrying in {wait:.1f} s")
-                time.sleep(wait)
-                continue
-            if state == "not-started":
+            over = request_over(e)
+            if state == "not-started" and over:
+                if getattr(e, "transient", False) and attempt <= options.retries:
+                    wait = options.backoff * 2 ** (attempt - 1)
+                    log(f"the swap failed and changed nothing ({e}); retrying in {wait:.1f} s")
+                    time.sleep(wait)
+                    continue
                 raise PublishError(f"{e}\nthe old graph is unchanged") from e
-            raise PublishError(f"{e}\nafter the failed swap the store is in an unexpected "
-                               f"state ({state}); check the graphs") from e
+            left = ", ".join(f"<{t}>" for t in tmps.values())
+            why = ("the store may still be running the swap" if state == "not-started" else
+                   f"after the failed swap the store is in an unexpected state ({state})")
+            raise SwapUncertain(
+                f"{e}\n{why}. The temporary graph(s) {left} were kept. Check the triple count of "
+                + ", ".join(f"<{t}> (expected {n})" for t, n in expected.items())
+                + " in a while, then run publish again with --clean-stale to drop what is "
+                  "left") from e
         break
     # the graphs now hold exactly what was sent
     after = client.counts(endpoints.query, targets)
@@ -784,6 +1151,16 @@ def swap(client: StoreClient, endpoints: Endpoints, staged: Staged, tmps: dict[s
             raise CountMismatch(f"after the swap <{t}> holds {after.get(t, 0)} triples, "
                                 f"expected {expected[t]}: another client may have written to it")
     return previous.get(options.graph)
+
+
+def request_over(e: BaseException) -> bool:
+    """Whether a failed request is certainly not running on the store: no connection was
+    opened, or the store itself answered with an error (not a gateway's 502 or 504, behind which
+    it may still be working). A timeout or a connection lost after sending tells nothing."""
+    if not getattr(e, "sent", True) or isinstance(e, AuthError):
+        return True
+    status = getattr(e, "status", None)
+    return status is not None and status not in (502, 504)
 
 
 def swap_state(client: StoreClient, endpoints: Endpoints, tmps: dict[str, str],
