@@ -20,6 +20,18 @@ def ontology() -> Graph:
     return Graph().parse(ROOT / "ontology" / "siberia-kg.ttl")
 
 
+# Module-scoped, so that a test that changes one of these graphs cannot affect another module.
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return Graph().parse(ROOT / "ontology" / "shapes.ttl")
+
+
+@pytest.fixture(scope="module")
+def good() -> Graph:
+    """The shapes' fixture: a small graph that conforms, which the shape tests break."""
+    return Graph().parse(FIXTURES / "shapes" / "good.ttl")
+
+
 @pytest.fixture
 def minidata(tmp_path) -> Path:
     """A writable copy of a tiny valid data folder, to break in each test."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, URIRef
 from rdflib.plugins.sparql.parser import parseQuery
 
 from siberia_kg.query import Result, competency_question, read_query_file, run_local

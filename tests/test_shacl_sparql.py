@@ -34,37 +34,13 @@ from siberia_kg.shacl_sparql import (ONTOLOGY_GRAPH, FocusFilter, UnsupportedSha
                                      compile_shapes, ontology_quads, rust_regex, to_oxigraph,
                                      validate_store)
 from siberia_kg.validate import run_shacl  # noqa: E402
-from test_shapes import CASES, VALID_CASES, _cached_sparql_query, mutate  # noqa: E402
+# _fast_sparql: the same speed-only patch of pyshacl as in test_shapes (autouse here too)
+from test_shapes import CASES, VALID_CASES, _cached_sparql_query, _fast_sparql, mutate  # noqa: E402,F401
 
 SLUG = "synthetic-test"
 ID = "https://w3id.org/siberia-kg/id/"
 GRAPH = f"{ID}citation/register-{SLUG}"
 PERSONS = 10_000
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fast_sparql():
-    """pyshacl re-parses each SPARQL constraint for every focus node; cache the parse (the
-    same patch as tests/test_shapes.py: speed only, not results)."""
-    original = sparql_processor.SPARQLProcessor.query
-    sparql_processor.SPARQLProcessor.query = _cached_sparql_query
-    yield
-    sparql_processor.SPARQLProcessor.query = original
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return Graph().parse(ROOT / "ontology" / "shapes.ttl")
-
-
-@pytest.fixture(scope="module")
-def onto() -> Graph:
-    return Graph().parse(ROOT / "ontology" / "siberia-kg.ttl")
-
-
-@pytest.fixture(scope="module")
-def good() -> Graph:
-    return Graph().parse(ROOT / "tests" / "fixtures" / "shapes" / "good.ttl")
 
 
 def store_of(*graphs: Graph) -> ox.Store:
@@ -97,9 +73,9 @@ def key(violations) -> list[tuple]:
                    blank.sub("_:", v.shape), v.severity, v.files) for v in violations)
 
 
-def both(data: Graph, shapes: Graph, onto: Graph, store: ox.Store | None = None, **kw):
-    plain = run_shacl(data, shapes, onto, accelerate=False)
-    fast = validate_store(store if store is not None else store_of(data), shapes, onto, namespaces=data, **kw)
+def both(data: Graph, shapes: Graph, ontology: Graph, store: ox.Store | None = None, **kw):
+    plain = run_shacl(data, shapes, ontology, accelerate=False)
+    fast = validate_store(store if store is not None else store_of(data), shapes, ontology, namespaces=data, **kw)
     return plain, fast
 
 
@@ -112,8 +88,8 @@ def diff(plain, fast) -> str:
 # The shapes fixture and every mutation case of test_shapes
 
 
-def test_good_fixture_conforms(good, shapes, onto):
-    plain, fast = both(good, shapes, onto)
+def test_good_fixture_conforms(good, shapes, ontology):
+    plain, fast = both(good, shapes, ontology)
     assert plain == [] and fast == []
 
 
@@ -131,22 +107,22 @@ def test_every_shape_of_the_file_compiles(shapes):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_mutation_case_same_as_pyshacl(case, good, shapes, onto):
+def test_mutation_case_same_as_pyshacl(case, good, shapes, ontology):
     data = mutate(good, case.update)
-    plain, fast = both(data, shapes, onto)
+    plain, fast = both(data, shapes, ontology)
     assert plain, "the case must produce violations"
     assert key(fast) == key(plain), diff(plain, fast)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", VALID_CASES, ids=[c.id for c in VALID_CASES])
-def test_edge_case_conforms_as_in_pyshacl(case, good, shapes, onto):
+def test_edge_case_conforms_as_in_pyshacl(case, good, shapes, ontology):
     data = mutate(good, case.update)
-    plain, fast = both(data, shapes, onto)
+    plain, fast = both(data, shapes, ontology)
     assert plain == [] and fast == []
 
 
-def test_rebased_fixture_conforms(good, shapes, onto):
+def test_rebased_fixture_conforms(good, shapes, ontology):
     from rdflib import URIRef
 
     new = "http://example.org/kg/id/"
@@ -154,7 +130,7 @@ def test_rebased_fixture_conforms(good, shapes, onto):
     for s, p, o in good:
         rebased.add(tuple(URIRef(new + str(t)[len(ID):]) if isinstance(t, URIRef) and str(t).startswith(ID)
                           else t for t in (s, p, o)))
-    assert validate_store(store_of(rebased), shapes, onto) == []
+    assert validate_store(store_of(rebased), shapes, ontology) == []
 
 
 # ------------------------------------------------------------------------------------------
@@ -191,14 +167,14 @@ TRICKY = [
 
 
 @pytest.mark.parametrize("update,expected", TRICKY, ids=[f"tricky-{i}" for i in range(len(TRICKY))])
-def test_python_semantics_are_kept(update, expected, good, shapes, onto):
+def test_python_semantics_are_kept(update, expected, good, shapes, ontology):
     # Through a file, as every build reads its data: rdflib's parser (unlike its SPARQL Update)
     # normalises some literals, and pyshacl's verdict depends on it.
     mutated = mutate(good, update)
     data = Graph().parse(data=mutated.serialize(format="nt"), format="nt")
     for prefix, ns in mutated.namespaces():
         data.bind(prefix, ns, override=True)
-    plain, fast = both(data, shapes, onto)
+    plain, fast = both(data, shapes, ontology)
     assert {v.shape.rsplit("#", 1)[-1].rstrip(">") for v in plain} == expected
     assert key(fast) == key(plain), diff(plain, fast)
 
@@ -321,7 +297,7 @@ INJECTED = [
      "WHERE { GRAPH <{g}> { {p} ?x ?y } BIND(IRI(CONCAT(STR({p}), '-X')) AS ?q) }", {"EntityIriShape"}),
 ]
 
-PREFIXES = f"""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX schema: <https://schema.org/>
 PREFIX skg: <https://w3id.org/siberia-kg/ontology#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
@@ -475,32 +451,32 @@ def test_register_focus_filter(register, curated):
     ("skgsh:X a sh:NodeShape ; sh:targetClass schema:Person ; sh:property skgsh:Y . "
      "skgsh:Y sh:path schema:name ; sh:property [ sh:path schema:name ; sh:minCount 1 ] .", "sh:property"),
 ])
-def test_unsupported_feature_is_named(extra, feature, shapes, onto, good):
+def test_unsupported_feature_is_named(extra, feature, shapes, ontology, good):
     bad = Graph()
     for t in shapes:
         bad.add(t)
     bad.parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix schema: <https://schema.org/> . "
                    "@prefix skgsh: <https://w3id.org/siberia-kg/shapes#> . " + extra, format="turtle")
     with pytest.raises(NotImplementedError) as e:
-        validate_store(store_of(good), bad, onto)
+        validate_store(store_of(good), bad, ontology)
     assert isinstance(e.value, UnsupportedShape)
     assert "skgsh:X" in str(e.value) or "shapes#X" in str(e.value) or "shapes#Y" in str(e.value)
     assert feature in str(e.value)
 
 
-def test_read_only_store_needs_the_ontology_graph(good, shapes, onto, tmp_path):
+def test_read_only_store_needs_the_ontology_graph(good, shapes, ontology, tmp_path):
     path = tmp_path / "store"
     s = ox.Store(str(path))
     s.extend(ox.Quad(to_oxigraph(a), to_oxigraph(b), to_oxigraph(c)) for a, b, c in good)
     s.flush()
     del s
     with pytest.raises(ValueError, match="ontology_quads"):
-        validate_store(ox.Store.read_only(str(path)), shapes, onto)
+        validate_store(ox.Store.read_only(str(path)), shapes, ontology)
     s = ox.Store(str(path))
-    s.extend(ontology_quads(onto))
+    s.extend(ontology_quads(ontology))
     s.flush()
     del s
-    assert validate_store(ox.Store.read_only(str(path)), shapes, onto) == []
+    assert validate_store(ox.Store.read_only(str(path)), shapes, ontology) == []
 
 
 # ------------------------------------------------------------------------------------------

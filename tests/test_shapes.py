@@ -84,21 +84,6 @@ def _fast_sparql():
     sparql_processor.SPARQLProcessor.query = _original_sparql_query
 
 
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return Graph().parse(SHAPES_FILE, format="turtle")
-
-
-@pytest.fixture(scope="module")
-def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY_FILE, format="turtle")
-
-
-@pytest.fixture(scope="module")
-def good() -> Graph:
-    return Graph().parse(FIXTURES / "good.ttl", format="turtle")
-
-
 def _local(node) -> str:
     text = str(node)
     return text.rsplit("#", 1)[-1] if "#" in text else text

@@ -6,28 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
 
 from siberia_kg.validate import run_shacl, split_sparql_constraints
 from test_shapes import CASES, mutate
 
 ROOT = Path(__file__).resolve().parents[1]
 SPARQL_CASES = [c for c in CASES if any(name.endswith("/SPARQL") for name in c.expected)]
-
-
-@pytest.fixture(scope="module")
-def shapes() -> Graph:
-    return Graph().parse(ROOT / "ontology" / "shapes.ttl")
-
-
-@pytest.fixture(scope="module")
-def onto() -> Graph:
-    return Graph().parse(ROOT / "ontology" / "siberia-kg.ttl")
-
-
-@pytest.fixture(scope="module")
-def good() -> Graph:
-    return Graph().parse(ROOT / "tests" / "fixtures" / "shapes" / "good.ttl")
 
 
 def key(violations):
@@ -48,10 +32,10 @@ def test_there_are_sparql_cases():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", SPARQL_CASES, ids=[c.id for c in SPARQL_CASES])
-def test_same_violations_as_pyshacl(case, good, shapes, onto):
+def test_same_violations_as_pyshacl(case, good, shapes, ontology):
     data = mutate(good, case.update)
-    plain = run_shacl(data, shapes, onto, accelerate=False)
-    fast = run_shacl(data, shapes, onto, accelerate=True)
+    plain = run_shacl(data, shapes, ontology, accelerate=False)
+    fast = run_shacl(data, shapes, ontology, accelerate=True)
     assert plain, "the case must produce violations"
     assert key(fast) == key(plain)
 

@@ -916,7 +916,7 @@ def _validate_registers(store: GraphStore, compiled: Compiled, settings: Setting
 
 def _validate_with_pyshacl(compiled: Compiled, infos: list[dict],
                            settings: Settings) -> list[Violation]:
-    from .query import _from_ox
+    from .store.terms import to_rdflib
 
     total = sum(i["lines"] for i in infos)
     if total > FALLBACK_VALIDATION_LIMIT:
@@ -932,7 +932,7 @@ def _validate_with_pyshacl(compiled: Compiled, infos: list[dict],
         data.add(t)
     for info in infos:  # the dumps just written: declarations and records
         for q in ox.parse(path=str(info["path"]), format=ox.RdfFormat.N_QUADS):
-            data.add((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)))
+            data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
     return run_shacl(data, compiled.shapes, compiled.ontology, origins=compiled.loaded.origins)
 
 

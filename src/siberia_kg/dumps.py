@@ -12,9 +12,11 @@ from collections import defaultdict
 from typing import Iterable
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, XSD
+
+from .store.terms import to_oxigraph
 
 Quad = tuple  # (s, p, o, g) rdflib terms; g is None for the default graph
 
@@ -30,15 +32,10 @@ FORMATS = {
 
 
 def to_ox(term):
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype and term.datatype != XSD.string:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot serialise {term!r}: blank nodes are not allowed in dumps")
+    """to_oxigraph, refusing blank nodes: a dump names every node."""
+    if isinstance(term, BNode):
+        raise TypeError(f"cannot serialise {term!r}: blank nodes are not allowed in dumps")
+    return to_oxigraph(term)
 
 
 def _key(term) -> tuple:

@@ -8,7 +8,7 @@ import json
 import re
 from collections import defaultdict
 
-from rdflib import Literal, URIRef
+from rdflib import Literal
 from rdflib.namespace import RDF
 
 from .query import run_local

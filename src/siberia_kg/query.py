@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef, BNode
-from rdflib.namespace import XSD
 
 from .namespaces import all_prefixes
 from .store import GraphStore, QueryError
+from .store.terms import to_rdflib
 
 OUTPUT_FORMATS = ("table", "csv", "tsv", "json", "ttl")
 
@@ -26,32 +26,15 @@ class Result:
     triples: list[tuple] = field(default_factory=list)
 
 
-def _from_ox(term):
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value if term.datatype else None
-        if dt == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt) if dt else None)
-    return Literal(str(term))
-
-
 def run_local(store: GraphStore, sparql: str) -> Result:
     res = store.query(sparql)
     if isinstance(res, ox.QueryBoolean):
         return Result(kind="ask", boolean=bool(res))
     if isinstance(res, ox.QuerySolutions):
         variables = [v.value for v in res.variables]
-        rows = [{v: _from_ox(sol[v]) for v in variables if sol[v] is not None} for sol in res]
+        rows = [{v: to_rdflib(sol[v]) for v in variables if sol[v] is not None} for sol in res]
         return Result(kind="select", variables=variables, rows=rows)
-    triples = [(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)) for t in res]
+    triples = [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in res]
     return Result(kind="graph", triples=triples)
 
 

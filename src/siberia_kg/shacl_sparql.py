@@ -67,13 +67,13 @@ from rdflib.plugins.stores.memory import Memory
 from rdflib.term import XSDToPython
 
 from .namespaces import DEFAULT_BASE, all_prefixes
-from .validate import _WHERE, Violation, _files, _format, _n3, _prefix_block
+from .store.terms import _XSD_STRING, to_oxigraph, to_rdflib  # noqa: F401 (re-exported)
+from .validate import _WHERE, Violation, _files, _n3, _prefix_block, sparql_findings
 
 ONTOLOGY_GRAPH = "urn:x-siberia-kg:shacl:ontology"
 
 _TYPE = f"<{RDF.type}>"
 _SUBCLASS = f"<{RDFS.subClassOf}>"
-_XSD_STRING = str(XSD.string)
 _LANGSTRING = str(RDF.langString)
 
 # Constraint parameters, by the way they are compiled.
@@ -108,38 +108,6 @@ class FocusFilter:
 
 # --------------------------------------------------------------------------------------------
 # Terms
-
-
-def to_rdflib(term):
-    """An Oxigraph term as rdflib makes it when it parses the same N-Quads."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        if dt == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
-    raise TypeError(f"unexpected term {term!r}")
-
-
-def to_oxigraph(term):
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None and term.datatype != XSD.string:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"unexpected term {term!r}")
 
 
 def _sparql_term(term) -> str:
@@ -196,38 +164,31 @@ def _guarded(under: str, over: str) -> Cond:
     return Cond(f"COALESCE({under}, false)", f"COALESCE({over}, true)")
 
 
-def _and(conds: Iterable[Cond]) -> Cond:
-    conds = [c for c in conds if c != TRUE]
-    if any(c == FALSE for c in conds):
-        return FALSE
+def _combine(conds: Iterable[Cond], op: str, unit: Cond, zero: Cond) -> Cond:
+    """conds joined by op ("&&": unit TRUE, zero FALSE; "||": the other way round), folding
+    the constants so that queries stay short and exactness is kept."""
+    conds = [c for c in conds if c != unit]
+    if any(c == zero for c in conds):
+        return zero
     if not conds:
-        return TRUE
+        return unit
     if len(conds) == 1:
         return conds[0]
-    under = " && ".join(f"({c.under})" for c in conds if c.under != "true") or "true"
-    if any(c.under == "false" for c in conds):
-        under = "false"
-    over = " && ".join(f"({c.over})" for c in conds if c.over != "true") or "true"
-    if any(c.over == "false" for c in conds):
-        over = "false"
-    return Cond(under, over)
+
+    def side(exprs: list[str]) -> str:
+        if zero.under in exprs:  # zero.under == zero.over: the constant that decides
+            return zero.under
+        return f" {op} ".join(f"({e})" for e in exprs if e != unit.under) or unit.under
+
+    return Cond(side([c.under for c in conds]), side([c.over for c in conds]))
+
+
+def _and(conds: Iterable[Cond]) -> Cond:
+    return _combine(conds, "&&", TRUE, FALSE)
 
 
 def _or(conds: Iterable[Cond]) -> Cond:
-    conds = [c for c in conds if c != FALSE]
-    if any(c == TRUE for c in conds):
-        return TRUE
-    if not conds:
-        return FALSE
-    if len(conds) == 1:
-        return conds[0]
-    under = " || ".join(f"({c.under})" for c in conds if c.under != "false") or "false"
-    if any(c.under == "true" for c in conds):
-        under = "true"
-    over = " || ".join(f"({c.over})" for c in conds if c.over != "false") or "false"
-    if any(c.over == "true" for c in conds):
-        over = "true"
-    return Cond(under, over)
+    return _combine(conds, "||", FALSE, TRUE)
 
 
 def _not(c: Cond) -> Cond:
@@ -1041,29 +1002,11 @@ def _sparql_rows(store: ox.Store, job: _Job) -> list[dict]:
 def _handle(ctx: _Context, job: _Job, rows) -> None:
     if job.kind == "sparql":
         constraint, messages = job.sparql
-        seen = set()
-        for raw in rows:
-            row = {k: to_rdflib(v) for k, v in raw.items()}
-            if "failure" in row:
-                continue
-            this, path, value = row.pop("this", None), row.pop("path", None), row.pop("value", None)
-            if this is None and path is None and value is None:
-                continue
-            value = value if value is not None else this
-            key = (this, path, value, tuple(sorted(row.items())))
-            if key in seen:
-                continue
-            seen.add(key)
-            fdict = dict(row)
-            if this is not None:
-                fdict["this"] = this
-            if path is not None:
-                fdict["path"] = path
-            if value is not None:
-                fdict["value"] = value
+        findings = sparql_findings(({k: to_rdflib(v) for k, v in raw.items()} for raw in rows),
+                                   messages)
+        for this, path, value, message in findings:
             ctx.out.add(Violation(
-                focus=_n3(this, ctx.nsg), path=_n3(path, ctx.nsg),
-                message="; ".join(sorted({_format(str(m), fdict) for m in messages})) or "constraint violated",
+                focus=_n3(this, ctx.nsg), path=_n3(path, ctx.nsg), message=message,
                 value=_n3(value, ctx.nsg), shape=ctx.shape_text(job.shape),
                 severity=_severity(job.shape.severity, ctx.nsg), files=_files(ctx.origins, this)))
         return

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import RDFS, SH
 
 from .dumps import to_ox
 from .namespaces import all_prefixes
+from .store.terms import to_rdflib
 
 
 @dataclass(frozen=True, order=True)
@@ -170,16 +170,33 @@ def _focus_nodes(store: ox.Store, targets) -> list:
     return sorted((n for n in found if n is not None), key=str)
 
 
-def _from_ox(term):
-    from .query import _from_ox as convert
-    return convert(term)
-
-
 def _format(msg: str, fdict: dict) -> str:
     # pyshacl's substitution: {?var} and {$var} by str() of the bound term
     for var, val in fdict.items():
         msg = re.sub("{{[?$]{}}}".format(var), str(val), msg)
     return msg
+
+
+def sparql_findings(rows, messages):
+    """(this, path, value, message) for each distinct result row of an sh:sparql constraint,
+    as pyshacl reports them: value defaults to $this, a row differing only in its other
+    variables is another finding, and the messages are formatted with the row's bindings."""
+    seen = set()
+    for row in rows:
+        if "failure" in row:
+            continue  # boolean failure rows are left to pyshacl's semantics; none of ours use it
+        this, path, value = row.pop("this", None), row.pop("path", None), row.pop("value", None)
+        if this is None and path is None and value is None:
+            continue
+        value = value if value is not None else this
+        key = (this, path, value, tuple(sorted(row.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        fdict = {**row, "this": this, "path": path, "value": value}
+        fdict = {k: v for k, v in fdict.items() if v is not None}
+        yield this, path, value, ("; ".join(sorted({_format(str(m), fdict) for m in messages}))
+                                  or "constraint violated")
 
 
 def _run_sparql_jobs(data: Graph, ontology: Graph, jobs: list[_SparqlJob], origins) -> list[Violation]:
@@ -194,32 +211,13 @@ def _run_sparql_jobs(data: Graph, ontology: Graph, jobs: list[_SparqlJob], origi
             continue
         values = "VALUES ?this { " + " ".join(str(f) for f in focus) + " }"
         query = _WHERE.sub(lambda m: m.group(0) + " " + values + " ", job.query, count=1)
-        seen = set()
         results = store.query(query)
         variables = list(results.variables)
-        for sol in results:
-            row = {v.value: _from_ox(sol[v]) for v in variables if sol[v] is not None}
-            if "failure" in row:
-                continue  # boolean failure rows are left to pyshacl's semantics; none of ours use it
-            this, path, value = row.pop("this", None), row.pop("path", None), row.pop("value", None)
-            if this is None and path is None and value is None:
-                continue
-            value = value if value is not None else this
-            key = (this, path, value, tuple(sorted(row.items())))
-            if key in seen:
-                continue
-            seen.add(key)
-            fdict = {**row}
-            if this is not None:
-                fdict["this"] = this
-            if path is not None:
-                fdict["path"] = path
-            if value is not None:
-                fdict["value"] = value
-            msgs = sorted({_format(str(m), fdict) for m in job.messages})
+        rows = ({v.value: to_rdflib(sol[v]) for v in variables if sol[v] is not None}
+                for sol in results)
+        for this, path, value, message in sparql_findings(rows, job.messages):
             out.append(Violation(
-                focus=_n3(this, data), path=_n3(path, data),
-                message="; ".join(msgs) or "constraint violated",
+                focus=_n3(this, data), path=_n3(path, data), message=message,
                 value=_n3(value, data), shape=_n3(job.shape, data),
                 severity=_n3(job.severity, data).split("#")[-1].rstrip(">"),
                 files=_files(origins, this)))
