@@ -9,16 +9,16 @@ start is an error.
 from __future__ import annotations
 
 import http.client
-import socket
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
 import httpx
 import pytest
 
+from .loopback import Handler, serve, stop
 from .virtuoso import PACKAGE, PASSWORD, USER, VIRTUOSO, Virtuoso, free_port
 
 # SERIALIZABLE: Virtuoso has no snapshot reads, and with its default READ COMMITTED a reader
@@ -156,15 +156,9 @@ class FaultProxy:
         proxy = self
         lock = threading.Lock()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+        class ProxyHandler(Handler):
+            def handle_request(self):
+                body = self.read_body()
                 seen = Seen(self.command, self.path, "Authorization" in self.headers, body)
                 with lock:
                     if seen.is_upload and seen.authenticated:
@@ -179,20 +173,14 @@ class FaultProxy:
                     proxy.release.wait(600)  # a bound for a test that fails, never reached
                     action = "cut"
                 if action == "cut":
-                    self.close_connection = True
-                    try:
-                        self.connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                    return
-                if action == "swallow":
-                    self._answer(200, {}, b"")
-                    return
-                if isinstance(action, tuple):
+                    self.cut()
+                elif action == "swallow":
+                    self.answer(200, {}, b"")
+                elif isinstance(action, tuple):
                     status, headers = action
-                    self._answer(status, headers, b"injected failure\n")
-                    return
-                self._answer(*self._forward(body))
+                    self.answer(status, headers, b"injected failure\n")
+                else:
+                    self.answer(*self._forward(body))
 
             def _forward(self, body):
                 conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=600)
@@ -207,26 +195,12 @@ class FaultProxy:
                 conn.close()
                 return resp.status, out, data
 
-            def _answer(self, status, headers, data):
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(ProxyHandler)
         return self
 
     def stop(self) -> None:
         self.release.set()
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
+        stop(self.server)
 
 
 @pytest.fixture

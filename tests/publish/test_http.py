@@ -8,9 +8,8 @@ Functional only: nothing here is timed."""
 from __future__ import annotations
 
 import base64
-import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from click.testing import CliRunner
@@ -21,6 +20,7 @@ from siberia_kg.publish import (AuthError, DigestState, HTTPFailure, PublishErro
 from siberia_kg.publish_cli import publish as publish_command
 
 from .conftest import write_synthetic
+from .loopback import Handler, serve, stop
 
 
 class Stub:
@@ -32,54 +32,32 @@ class Stub:
         self.seen: list[dict] = []
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+        class StubHandler(Handler):
+            def handle_request(self):
+                body = self.read_body()
                 stub.seen.append({"method": self.command, "path": self.path, "body": body,
                                   "authorization": self.headers.get("Authorization"),
                                   "peer": self.client_address})
                 result = stub.answer(self, body)
                 if result is None:
-                    self.close_connection = True
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    return
-                status, headers, data = result
-                try:
-                    self.send_response(status)
-                    for k, v in headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:  # the client has given up (the timeout test)
-                    self.close_connection = True
-
-            do_GET = do_POST = do_PUT = _handle
+                    self.cut()
+                else:
+                    self.answer(*result)
 
         class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
             def shutdown_request(self, request):
                 super().shutdown_request(request)
                 stub.closed.release()  # one more connection closed on the server's side
 
         self.closed = threading.Semaphore(0)
-        self.server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = serve(StubHandler, Server)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        stop(self.server)
 
 
 @pytest.fixture
@@ -178,13 +156,8 @@ def test_an_answer_before_the_body_was_read_is_still_read(stub):
     """Like Virtuoso's 401 to a large unauthenticated upload: answer, close, never read."""
     big = b"<http://a> <http://p> \"x\" .\n" * 400_000  # ~10 MB, more than socket buffers hold
 
-    class Early(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def do_PUT(self):
+    class Early(Handler):
+        def handle_request(self):  # answers without reading the body
             self.send_response(413)
             self.send_header("Content-Length", "0")
             self.send_header("Connection", "close")
@@ -192,9 +165,7 @@ def test_an_answer_before_the_body_was_read_is_still_read(stub):
             self.wfile.flush()
             self.close_connection = True
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Early)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve(Early)
     try:
         with pytest.raises(HTTPFailure) as e:
             StoreClient(retries=0).request(
@@ -202,8 +173,7 @@ def test_an_answer_before_the_body_was_read_is_still_read(stub):
                 content=big)
         assert e.value.status == 413
     finally:
-        server.shutdown()
-        server.server_close()
+        stop(server)
 
 
 def test_redirects_are_not_followed(stub):

@@ -31,6 +31,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
+from procs import wait_for_workers
+
 from .conftest import ROOT, start_server, stop_server
 
 FAST = "ASK { ?s a <https://w3id.org/siberia-kg/ontology#Camp> }"
@@ -97,29 +99,8 @@ def statuses(raw: bytes) -> list[int]:
     return out
 
 
-def worker_pids(server_pid: int) -> list[int]:
-    """The server's SPARQL worker processes (its children started by multiprocessing)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
-            if ppid == server_pid and b"spawn_main" in (entry / "cmdline").read_bytes():
-                pids.append(int(entry.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return sorted(pids)
-
-
 def stable_workers(server, n: int = 2) -> list[int]:
-    deadline = time.monotonic() + GUARD
-    while time.monotonic() < deadline:
-        pids = worker_pids(server.proc.pid)
-        if len(pids) == n:
-            return pids
-        time.sleep(0.1)
-    raise AssertionError(f"expected {n} SPARQL workers, found {worker_pids(server.proc.pid)}")
+    return wait_for_workers(server, n, GUARD)
 
 
 # --- oversized and lying bodies --------------------------------------------------------------

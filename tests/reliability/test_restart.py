@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import bench_load as load  # noqa: E402
+from procs import cmdline, stat  # noqa: E402
 
 BASE = "https://w3id.org/siberia-kg/"
 CONNECTIONS = int(os.environ.get("SIBERIA_KG_RESTART_CONNECTIONS") or 12)
@@ -110,20 +111,13 @@ def fetch_all(url: str, reqs: dict[str, list[load.Req]]) -> tuple[dict[str, tupl
 
 # --- processes --------------------------------------------------------------------------------
 
-def _stat(pid: int) -> list[str] | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-
-
 def descendants(pid: int) -> dict[int, str]:
     """Live descendants of ``pid``: pid -> start time (to tell a reused pid apart)."""
     children: dict[int, list[int]] = {}
     starts: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            fields = _stat(int(entry.name))
+            fields = stat(int(entry.name))
             if fields:
                 children.setdefault(int(fields[1]), []).append(int(entry.name))
                 starts[int(entry.name)] = fields[19]
@@ -135,18 +129,11 @@ def descendants(pid: int) -> dict[int, str]:
     return out
 
 
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
-    except OSError:
-        return "?"
-
-
 def still_running(procs: dict[int, str]) -> dict[int, str]:
     """Those of ``procs`` that are still the same process and not dead (a zombie is dead)."""
     alive = {}
     for pid, start in procs.items():
-        fields = _stat(pid)
+        fields = stat(pid)
         if fields and fields[19] == start and fields[0] not in ("Z", "X"):
             alive[pid] = cmdline(pid)
     return alive

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 import pyoxigraph as ox
 import pytest
 
+from procs import state, wait_for_workers, worker_pids
 from siberia_kg.web.sparql_guard import Refused, inspect, tokens
 
 from .conftest import start_server, stop_server
@@ -291,39 +292,6 @@ def test_network_isolation_of_workers(live, watched):
 
 # --- the time limit --------------------------------------------------------------------------
 
-def worker_pids(server_pid: int) -> list[int]:
-    """The server's query workers: its children started by multiprocessing's spawn."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(stat.rpartition(")")[2].split()[1]) == server_pid and b"spawn_main" in cmdline:
-            pids.append(int(entry.name))
-    return sorted(pids)
-
-
-def _state(pid: int) -> str | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return None
-
-
-def wait_for_workers(server, n: int, timeout: float = 20) -> list[int]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pids = worker_pids(server.proc.pid)
-        if len(pids) == n:
-            return pids
-        time.sleep(0.1)
-    raise AssertionError(f"expected {n} worker(s), found {worker_pids(server.proc.pid)}")
-
-
 def test_slow_query_is_slow_without_a_time_limit(built):
     """The slow query, run straight on the store with no limit, is still running after 5 s:
     so the 503 below comes from the time limit, not from the query finishing."""
@@ -382,7 +350,7 @@ def test_a_worker_that_died_is_replaced(limited):
     before = wait_for_workers(limited, 1)
     os.kill(before[0], 9)
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _state(before[0]) not in ("Z", None):
+    while time.monotonic() < deadline and state(before[0]) not in ("Z", None):
         time.sleep(0.02)  # dead, not yet reaped: the pool finds out when it hands it a query
     status, _, body = get(limited, FAST)
     assert status == 200 and json.loads(body)["boolean"] is True
