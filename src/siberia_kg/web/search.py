@@ -39,6 +39,30 @@ def normalize(text: str) -> str:
     return fold(text)
 
 
+def names_in_store(store: ox.Store, iris) -> dict[str, dict[str, str]]:
+    """{IRI: {lang: label}} read from the store: skos:prefLabel wins over rdfs:label in each
+    language (the ontology's terms have only rdfs:label); of two labels in one language the
+    first in code-point order, so that every page shows the same one."""
+    out: dict[str, dict[str, str]] = {}
+    pref, lab = ox.NamedNode(PREF), ox.NamedNode(RDFS_LABEL)
+    for iri in iris:
+        try:
+            node = ox.NamedNode(str(iri))
+        except ValueError:
+            continue
+        names: dict[str, str] = {}
+        for predicate in (lab, pref):  # prefLabel second, so it overwrites
+            values: dict[str, list[str]] = {}
+            for q in store.quads_for_pattern(node, predicate, None, None):
+                if isinstance(q.object, ox.Literal):
+                    values.setdefault(q.object.language or "", []).append(q.object.value)
+            for lang, vs in values.items():
+                names[lang] = min(vs)
+        if names:
+            out[str(iri)] = names
+    return out
+
+
 @dataclass
 class Entry:
     norm: str
@@ -81,10 +105,7 @@ class Labels:
                 or not iri.startswith(self.register_prefix):
             return found
         if iri not in self._looked_up:
-            names: dict[str, str] = {}
-            for q in self.store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(PREF), None, None):
-                if isinstance(q.object, ox.Literal):
-                    names.setdefault(q.object.language or "", q.object.value)
+            names = names_in_store(self.store, [iri]).get(iri, {})
             if len(self._looked_up) > 10_000:
                 self._looked_up.clear()
             self._looked_up[iri] = names

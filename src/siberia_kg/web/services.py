@@ -31,6 +31,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from ..describe import LICENSE
 from ..namespaces import ONTOLOGY_IRI, SCHEMA, SKG, VOID, all_prefixes, dataset_iri, entity_kind
+from .search import names_in_store
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 
@@ -295,29 +296,6 @@ def _outgoing(raw: ox.Store, node: ox.NamedNode) -> list[Statement]:
     return out
 
 
-def _names(raw: ox.Store, iris) -> dict[str, dict[str, str]]:
-    """{IRI: {lang: label}}: skos:prefLabel wins over rdfs:label in each language; the
-    ontology's terms have only rdfs:label (English and Japanese)."""
-    out: dict[str, dict[str, str]] = {}
-    pref, lab = _nn(SKOS.prefLabel), _nn(RDFS.label)
-    for iri in iris:
-        try:
-            node = _nn(iri)
-        except ValueError:
-            continue
-        names: dict[str, str] = {}
-        for predicate in (lab, pref):  # prefLabel second, so it overwrites
-            values: dict[str, list[str]] = {}
-            for q in raw.quads_for_pattern(node, predicate, None, None):
-                if isinstance(q.object, ox.Literal):
-                    values.setdefault(q.object.language or "", []).append(q.object.value)
-            for lang, vs in values.items():
-                names[lang] = sorted(vs)[0]  # deterministic if a source gave two
-        if names:
-            out[str(iri)] = names
-    return out
-
-
 def _citation_info(raw: ox.Store, cit: str, extra: list[tuple]) -> CitationInfo:
     info = CitationInfo(iri=cit)
     node = _nn(cit)
@@ -442,7 +420,7 @@ def describe(state, iri: str, page: int = 1) -> Description | None:
         iri=iri, kind=entity_kind(iri, base), base=base, types=types, labels=labels,
         statements=statements, citations=citations, estimates=estimates, inbound=inbound,
         inbound_total=total, page=page, pages=pages, page_size=page_size,
-        names=_names(raw, sorted(mentioned)), _extra=extra)
+        names=names_in_store(raw, sorted(mentioned)), _extra=extra)
 
 
 def instances(state, class_iri: str) -> list[Instance]:
@@ -455,7 +433,7 @@ def instances(state, class_iri: str) -> list[Instance]:
         return []
     found = {q.subject.value for q in raw.quads_for_pattern(None, _nn(RDF.type), cls, None)
              if isinstance(q.subject, ox.NamedNode) and _graph_name(q) != _ONTOLOGY}
-    names = _names(raw, sorted(found))
+    names = names_in_store(raw, sorted(found))
     out = [Instance(i, names.get(i, {})) for i in found]
     out.sort(key=lambda x: (x.label.casefold(), x.iri))
     return out
@@ -488,7 +466,7 @@ def classes(state) -> list[ClassCount]:
         # Counted by the build (the persistent store's statistics): a server need not read
         # the types of a million register records at every start.
         counts = {c: int(n) for c, n in stats["classes"].items() if int(n) > 0}
-        names = _names(raw, sorted(counts))
+        names = names_in_store(raw, sorted(counts))
         out = [ClassCount(c, n, names.get(c, {})) for c, n in counts.items()]
         out.sort(key=lambda c: (-c.count, c.iri))
         return out
@@ -499,7 +477,7 @@ def classes(state) -> list[ClassCount]:
             continue
         if entity_kind(q.subject.value, state.base):
             members.setdefault(q.object.value, set()).add(q.subject.value)
-    names = _names(raw, sorted(members))
+    names = names_in_store(raw, sorted(members))
     out = [ClassCount(c, len(s), names.get(c, {})) for c, s in members.items()]
     out.sort(key=lambda c: (-c.count, c.iri))
     return out
