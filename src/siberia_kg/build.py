@@ -42,6 +42,7 @@ from .dumps import (FORMATS, FlatDumpsProcess, HashingWriter, line_blocks,
 from .load import DataError, LoadedData, Problem, _rel, data_files, load
 from .namespaces import DEFAULT_BASE, ONTOLOGY_IRI, SKG, all_prefixes, entity_kind, rebase
 from .store import STORE_DIR, STORE_MARKER, GraphStore
+from .store.bulk import LoadSyntaxError as _LoadSyntaxError, StoreLoad
 from .validate import Violation, run_shacl, union_graph
 
 DUMP_NAME = "siberia-kg"
@@ -135,6 +136,15 @@ class BuildResult:
 
 # The phases of the running build, for `build --timings` and bench/ (one build at a time: lock).
 _PHASES: list[tuple[str, float]] = []
+
+
+_T0 = [0.0]  # when the running build started
+
+
+def _milestone(name: str) -> None:
+    """A moment of the build, in seconds since its start (phases overlap, so their sum is not
+    the time at which something was ready)."""
+    _PHASES.append((f"{name} (seconds since the build started)", time.perf_counter() - _T0[0]))
 
 
 @contextlib.contextmanager
@@ -419,6 +429,7 @@ def build(settings: Settings) -> BuildResult:
     """Validate, then write every dump (and the store) into a fresh folder and swap it in place
     of out_dir."""
     _PHASES.clear()
+    _T0[0] = time.perf_counter()
     digest = input_digest(settings)  # before reading: a change during the build makes it stale
     with _phase("load, check, derive, SHACL on the curated graph"):
         compiled, violations = check(settings)
@@ -481,7 +492,7 @@ def _write_all(compiled: Compiled, settings: Settings, folder: Path,
                                                            triples)
         register_files = [d for r in registers for d in r["dumps"]]
         result.registers = [{k: r[k] for k in ("slug", "triples", "entities")} for r in registers]
-        result.store = folder / STORE_DIR
+        result.store = folder / STORE_DIR if store_info is not None else None
 
     sources = sorted(URIRef(s) for s in compiled.union.subjects(RDF.type, SKG.SourceDocument))
     sources += [reg.document for reg in compiled.registers]
@@ -521,13 +532,15 @@ def _marker_entry(r: dict) -> dict:
 # --- registers: dumps, store, validation ------------------------------------------------------
 
 def _write_registers_and_store(compiled: Compiled, settings: Settings, folder: Path,
-                               quads: list, triples: list) -> tuple[list[dict], dict]:
-    """Write each register's N-Quads dump; then, at the same time, its N-Triples and Turtle
-    dumps in a child process, and here the store: curated graph, ontology and registers
-    bulk-loaded into folder/store, the registers' records validated there, the store optimised.
-    Returns one description per register (for void.ttl and the marker) and the store's
-    statistics (also written beside the store, so that a server need not count a million records
-    to describe its endpoint)."""
+                               quads: list, triples: list) -> tuple[list[dict], dict | None]:
+    """Write each register's N-Quads dump; then, side by side: the registers' records validated
+    in worker processes (chunked_validation), their N-Triples and Turtle dumps written by a
+    child process, and the persistent store (curated graph, ontology and registers) bulk-loaded
+    by another at a lower priority (store.bulk), so that the verdict and the dumps come first
+    and a register that does not validate stops the load at once. Returns one description per
+    register (for void.ttl and the marker) and the store's statistics (also written beside the
+    store, so that a server need not count a million records to describe its endpoint), or
+    None when no store is written (``--no-store``)."""
     prefixes = _register_prefixes(settings.base)
     regs = compiled.registers
     infos: list[dict] = []
@@ -541,56 +554,100 @@ def _write_registers_and_store(compiled: Compiled, settings: Settings, folder: P
     if problems:
         raise DataError(problems)
 
-    flat = checking = None
-    if regs:
-        flat = FlatDumpsProcess([_flat_job(reg, info, folder, prefixes)
-                                 for reg, info in zip(regs, infos)])
-        checking = _start_chunked_validation(compiled, settings, folder, infos)
     store_dir = folder / STORE_DIR
-    try:
-        store = GraphStore(store_dir)
+    store_files = ([(folder / f"{DUMP_NAME}.nq", "nquads", None),
+                    (folder / ONTOLOGY_DUMP, "turtle", str(ONTOLOGY_IRI))]
+                   + [(info["path"], "nquads", None) for info in infos])
+    keep_store = settings.store is not False
+    flat = checking = loader = None
+
+    def load_store() -> tuple[GraphStore, int]:
+        nonlocal loader
+        if loader is None:
+            loader = StoreLoad(store_dir, store_files)
         try:
-            with _phase("load store"):
-                store.load_file(folder / f"{DUMP_NAME}.nq", ox.RdfFormat.N_QUADS)
-                store.load_file(folder / ONTOLOGY_DUMP, ox.RdfFormat.TURTLE,
-                                graph=str(ONTOLOGY_IRI))
-                for reg, info in zip(regs, infos):
-                    try:
-                        store.load_file(info["path"], ox.RdfFormat.N_QUADS)
-                    except SyntaxError as e:
-                        problems.append(_syntax_problem(reg, e, info["header_lines"]))
-            if problems:
-                raise DataError(problems)
-            with _phase("validate registers (wait)"):
-                violations = _finish_validation(checking, store, compiled, settings, infos)
-            if violations:
-                raise ValidationFailed(violations)
-            total = len(store.raw)
-            # Without duplicate statements (the importer writes none), every count is the
-            # files': no need to count millions of quads again on the store.
-            exact = total == len(quads) + len(compiled.ontology) + sum(i["lines"] for i in infos)
-            with _phase("N-Triples and Turtle dumps (wait)"):
-                results = flat.result() if flat is not None else []
-            for reg, info, res in zip(regs, infos, results):
-                _take_flat(reg, info, res, exact, store)
+            total = loader.result()
+        except _LoadSyntaxError as e:
+            reg = regs[e.index - 2] if e.index >= 2 else None
+            if reg is None:
+                raise RuntimeError(f"the build's own dump could not be loaded: {e.message}")
+            raise DataError([_syntax_problem(reg, e.message, e.lineno,
+                                             infos[e.index - 2]["header_lines"])]) from None
+        return GraphStore(store_dir), total
+
+    store: GraphStore | None = None
+    try:
+        if regs:
+            flat = FlatDumpsProcess([_flat_job(reg, info, folder, prefixes)
+                                     for reg, info in zip(regs, infos)])
+            checking = _start_chunked_validation(compiled, settings, folder, infos)
+        if keep_store or (regs and checking is None):
+            loader = StoreLoad(store_dir, store_files)
+        total = None
+        with _phase("validate registers"):
+            found = _chunked_verdict(checking)
+            if found is None and regs:  # no chunked verdict: validate on the whole store
+                store, total = load_store()
+                found = _validate_registers(store, compiled, settings, infos)
+            elif found is not None:
+                found = sorted({_with_file(v, compiled, settings.base) for v in found})
+        if found:
+            raise ValidationFailed(found)
+        with _phase("N-Triples and Turtle dumps (wait)"):
+            results = flat.result() if flat is not None else []
+        _milestone("registers validated and every dump written")
+        # Without duplicate statements (the importer writes none) every count is the files':
+        # no need to count millions of quads again on a store.
+        if checking is not None and checking.exact and all(i["canonical"] for i in infos):
+            exact = True
+        else:
+            exact = None  # decided by the store below
+        if keep_store or not exact:
+            with _phase("load store (wait)"):
+                if store is None:
+                    store, total = load_store()
+            if exact is None:
+                exact = total == (len(quads) + len(compiled.ontology)
+                                  + sum(i["lines"] for i in infos))
+        for reg, info, res in zip(regs, infos, results):
+            _take_flat(reg, info, res, exact, store)
+        statistics = None
+        if keep_store:
             statistics = _store_statistics(store, compiled, quads, triples, infos, total,
                                            settings.base)
-            store.raw.optimize()
-        finally:
-            del store
-            gc.collect()  # closes the store (RocksDB) before its folder is swapped in
     except BaseException:
-        if flat is not None:
-            flat.kill()
+        for child in (flat, loader):
+            if child is not None:
+                child.kill()
         if checking is not None:
             checking.cancel()
         raise
+    finally:
+        del store
+        gc.collect()  # closes the store (RocksDB) before its folder is swapped in or removed
+    if not keep_store:
+        shutil.rmtree(store_dir, ignore_errors=True)  # only loaded to count a hand-made file
+        return [_register_description(reg, info) for reg, info in zip(regs, infos)], None
 
     store_info = {"folder": STORE_DIR, **statistics}
     (store_dir / STORE_MARKER).write_text(json.dumps(
         {"tool": "siberia-kg", "version": __version__, "base": settings.base, **store_info},
         indent=1, sort_keys=True) + "\n")
     return [_register_description(reg, info) for reg, info in zip(regs, infos)], store_info
+
+
+def _chunked_verdict(checking) -> list | None:
+    """The violations found slice by slice, or None when the registers must be validated on the
+    whole store: no chunked validation, a record split across its file, or a slice that does
+    not parse (the store's load then names the file and line)."""
+    if checking is None:
+        return None
+    from .chunked_validation import NotIndependent
+
+    try:
+        return checking.result()
+    except (NotIndependent, SyntaxError):
+        return None
 
 
 def _register_prefixes(base: str) -> dict[str, str]:
@@ -642,10 +699,11 @@ def _register_description(reg: Register, info: dict) -> dict:
             "withheld_included": info["withheld_included"]}
 
 
-def _syntax_problem(reg: Register, e: SyntaxError, header_lines: int) -> Problem:
-    line = (e.lineno or 0) - header_lines
+def _syntax_problem(reg: Register, message: str, lineno: int | None,
+                    header_lines: int) -> Problem:
+    line = (lineno or 0) - header_lines
     where = f"{reg.shown}/register.nq" + (f":{line}" if line > 0 else "")
-    msg = re.sub(r"^Parser error at line \d+ between columns \d+ and \d+: ", "", str(e.msg))
+    msg = re.sub(r"^Parser error at line \d+ between columns \d+ and \d+: ", "", str(message))
     return Problem(where, f"syntax error: {msg}")
 
 
@@ -819,6 +877,8 @@ def _take_flat(reg: Register, info: dict, res: dict, exact: bool, store: GraphSt
         info.update(_register_counts(store, reg))
         info["graph_triples"] = int(next(iter(store.raw.query(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{reg.citation}> {{ ?s ?p ?o }} }}")))["n"].value)
+        # the graph's triples, not the file's lines: a hand-edited file may repeat a statement
+        info["triples"] = info["graph_triples"] + info["header_lines"]
     _count_declarations(info)
 
 
@@ -867,20 +927,6 @@ def _start_chunked_validation(compiled: Compiled, settings: Settings, folder: Pa
         shapes=settings.shapes_file,
         namespaces={p: str(n) for p, n in compiled.union.namespaces()},
         declarations=b"".join(info["header"] for info in infos))
-
-
-def _finish_validation(checking, store: GraphStore, compiled: Compiled, settings: Settings,
-                       infos: list[dict]) -> list[Violation]:
-    if checking is not None:
-        from .chunked_validation import NotIndependent
-
-        try:
-            found = checking.result()
-        except NotIndependent:
-            pass  # a record split across the file: validate the whole store instead
-        else:
-            return sorted({_with_file(v, compiled, settings.base) for v in found})
-    return _validate_registers(store, compiled, settings, infos)
 
 
 def _scalable_validator():

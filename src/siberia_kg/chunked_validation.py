@@ -103,7 +103,7 @@ def _init(curated: str, ontology: str, shapes: str, namespaces: dict,
     base.extend(ontology_quads(onto))
     base.load(input=declarations, format=ox.RdfFormat.N_QUADS)
     fixed = ox.serialize(base, format=ox.RdfFormat.N_QUADS)
-    _state.update(fixed=fixed, ontology=onto, shapes=Graph().parse(shapes, format="turtle"),
+    _state.update(fixed=fixed, fixed_quads=len(base), ontology=onto, shapes=Graph().parse(shapes, format="turtle"),
                   namespaces=namespaces)
 
 
@@ -115,7 +115,7 @@ def _fresh_store() -> ox.Store:
     return store
 
 
-def _run(job: Job) -> tuple[list, set[int], int]:
+def _run(job: Job) -> tuple[list, set[int], int, int]:
     from .shacl_sparql import FocusFilter, validate_store
 
     with open(job.path, "rb") as f:
@@ -123,14 +123,17 @@ def _run(job: Job) -> tuple[list, set[int], int]:
         data = f.read(job.end - job.start)
     store = _fresh_store()
     store.load(input=data, format=ox.RdfFormat.N_QUADS)
+    distinct = len(store) - _state["fixed_quads"]  # the slice's statements, without duplicates
     violations = validate_store(store, _state["shapes"], _state["ontology"],
                                 focus_filter=FocusFilter(prefix=job.prefix),
-                                namespaces=_state["namespaces"], threads=1, keep_ontology=True)
+                                namespaces=_state["namespaces"], threads=1, keep_ontology=True,
+                                compiled=_state.setdefault("compiled", {}))
     del store
-    # Python's hash of bytes differs between processes (hash randomisation): use a fixed one.
-    subjects = {int.from_bytes(_digest(_subject(line)), "little")
-                for line in data.split(b"\n") if line and not line.startswith(b"#")}
-    return violations, subjects, data.count(b"\n")
+    # Python's hash of bytes differs between processes (hash randomisation): use a fixed one,
+    # once per distinct subject (a record's dozen lines share one).
+    names = {_subject(line) for line in data.split(b"\n") if line and not line.startswith(b"#")}
+    subjects = {int.from_bytes(_digest(name), "little") for name in names}
+    return violations, subjects, data.count(b"\n"), distinct
 
 
 def _digest(b: bytes) -> bytes:
@@ -155,6 +158,10 @@ class ChunkedValidation:
         jobs = [Job(str(path), a, b, graph, prefix)
                 for path, graph, prefix in registers for a, b in slices(path, slice_bytes)]
         self.jobs = jobs
+        self.exact = False  # set by result(): no record line repeats another
+        # The registers' files start with their declarations, which every worker's store also
+        # holds: those lines are not new statements in a slice.
+        self._declaration_lines = declarations.count(b"\n")
         n = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
         # spawn, not fork: the parent may hold an open RocksDB store and threads.
         self._pool = ProcessPoolExecutor(
@@ -169,15 +176,20 @@ class ChunkedValidation:
         try:
             violations: set = set()
             seen: set[int] = set()
-            total = 0
+            total = lines = distinct = 0
             for future in self._futures:
-                found, subjects, _ = future.result()
+                found, subjects, n, d = future.result()
                 violations.update(found)
                 total += len(subjects)
                 seen |= subjects
+                lines += n
+                distinct += d
             if len(seen) != total:
                 raise NotIndependent(
                     "a record's statements are not together in its register file")
+            # Every line a distinct statement: the files' counts are the graph's (the slices
+            # hold disjoint records, so no statement can repeat across two of them).
+            self.exact = lines - self._declaration_lines == distinct
             return sorted(violations)
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)

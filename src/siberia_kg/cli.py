@@ -17,7 +17,7 @@ EXIT_INVALID = 1
 
 
 def _settings(base, out, data=None, registers=None, include_withheld=False,
-              store=False) -> Settings:
+              store=None) -> Settings:
     try:
         return settings_from(base=base, out=out, data=data, registers=registers,
                              include_withheld=include_withheld, store=store)
@@ -89,9 +89,10 @@ withheld_option = click.option(
               help="Folder of curated TriG files (default: data/).")
 @registers_option
 @withheld_option
-@click.option("--store", "store", is_flag=True, default=False,
-              help="Write the persistent store dist/store/ even without registers (with registers "
-                   "it is always written).")
+@click.option("--store/--no-store", "store", default=None,
+              help="Write the persistent store dist/store/ even without registers, or not even "
+                   "with them (default: with registers only). Without it, serve, query and stats "
+                   "load the dumps into memory at every start.")
 @click.option("--timings", metavar="FILE", type=click.Path(dir_okay=False), default=None,
               help="Write the wall time of each phase of the build as JSON to FILE ('-' for "
                    "standard error); phases that run side by side overlap.")
@@ -102,7 +103,8 @@ def build(base, out, data, registers, include_withheld, store, timings) -> None:
     per citation), siberia-kg-ontology.ttl and void.ttl (VoID + DCAT with sizes and SHA-256).
     Each imported person register (registers/<SLUG>/) is validated and written as
     siberia-kg-register-<SLUG>.nq, .nt and .ttl, and everything is loaded into the persistent
-    store dist/store/ that serve, query and stats open without parsing. Records of people who
+    store dist/store/ that serve, query and stats open without parsing (loaded last, at a lower
+    CPU priority, after the validation's verdict and the dumps). Records of people who
     may be alive keep their details out unless --include-withheld is given.
     The folder is replaced whole at the end, so a failed build leaves the previous one intact.
     """

@@ -26,9 +26,10 @@ class Settings:
     registers_dir: Path | None = None
     # Publish the complete records of people who may be alive (withheld.nq); never by default.
     include_withheld: bool = False
-    # Write the persistent store dist/store/ even when there is no register (with registers
-    # it is always written: it is what the build validates them on and what serve opens).
-    store: bool = False
+    # The persistent store dist/store/: True writes it even without registers, False never
+    # (validated dumps only, e.g. to publish elsewhere), None with registers only (what serve
+    # opens without parsing a million records).
+    store: bool | None = None
 
     def __post_init__(self) -> None:
         check_base(self.base)
@@ -50,7 +51,7 @@ class Settings:
 def settings_from(base: str | None = None, out: str | os.PathLike | None = None,
                   data: str | os.PathLike | None = None,
                   registers: str | os.PathLike | None = None,
-                  include_withheld: bool = False, store: bool = False) -> Settings:
+                  include_withheld: bool = False, store: bool | None = None) -> Settings:
     """Flags win over SIBERIA_KG_* environment variables, which win over defaults.
 
     ``include_withheld`` has no environment variable on purpose: publishing the records of
@@ -73,6 +74,8 @@ def settings_from(base: str | None = None, out: str | os.PathLike | None = None,
         kwargs["registers_dir"] = Path(r).resolve()
     if include_withheld:
         kwargs["include_withheld"] = True
-    if store or env.get("SIBERIA_KG_STORE", "") not in ("", "0"):
+    if store is not None:
+        kwargs["store"] = store
+    elif env.get("SIBERIA_KG_STORE", "") not in ("", "0"):
         kwargs["store"] = True
     return Settings(**kwargs)

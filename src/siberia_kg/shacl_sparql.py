@@ -1094,25 +1094,35 @@ def _copy(g: Graph) -> Graph:
 
 def validate_store(store: ox.Store, shapes: Graph, ontology: Graph, focus_filter: FocusFilter | None = None,
                    namespaces=None, origins=None, threads: int | None = None,
-                   keep_ontology: bool = False, timings: list | None = None) -> list[Violation]:
+                   keep_ontology: bool = False, timings: list | None = None,
+                   compiled: dict | None = None) -> list[Violation]:
     """Validate the union graph of `store` against `shapes`; the sorted violations.
 
     namespaces: an rdflib Graph whose bindings write the n3 terms (pass the data graph to
     compare with run_shacl), or a prefix -> namespace dict; by default the project's prefixes
     at the default base. origins: focus IRI -> data files, as for run_shacl. threads: how many
     queries run at once (default: the number of CPUs). timings: if a list, gets one
-    (label, seconds, rows) per query.
+    (label, seconds, rows) per query. compiled: a dict kept by a caller that validates many
+    stores with the same shapes (the register slices): the shapes are compiled into queries
+    once per subclass hierarchy instead of once per store.
     """
     import time
 
     from pyshacl.shapes_graph import ShapesGraph
 
-    nsg = _namespaces(namespaces)
-    sg = ShapesGraph(_copy(shapes))
     added = _ensure_ontology(store, ontology)
     try:
-        compiler = Compiler(sg, nsg, subclass_pairs(store))
-        jobs = build_jobs(compiler, focus_filter)
+        pairs = subclass_pairs(store)
+        key = (id(shapes), focus_filter, tuple(sorted(pairs)))
+        if compiled is not None and key in compiled:
+            compiler, jobs, nsg = compiled[key]
+        else:
+            nsg = _namespaces(namespaces)
+            compiler = Compiler(ShapesGraph(_copy(shapes)), nsg, pairs)
+            jobs = build_jobs(compiler, focus_filter)
+            if compiled is not None:
+                compiled.clear()  # one hierarchy at a time: the slices of a build share one
+                compiled[key] = (compiler, jobs, nsg)
         ctx = _Context(compiler, nsg, origins)
         def run(job):
             t = time.perf_counter()

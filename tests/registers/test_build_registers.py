@@ -267,6 +267,99 @@ def test_register_dumps_void_marker_and_store(project):
                        "{ ?c a <http://www.w3.org/2002/07/owl#Class> } }")
 
 
+def _void_and_registers(out: Path) -> tuple[bytes, dict]:
+    marker = json.loads((out / MARKER).read_text())
+    return (out / "void.ttl").read_bytes(), marker["registers"]
+
+
+@pytest.mark.parametrize("duplicated", [False, True], ids=["as-imported", "duplicate-lines"])
+def test_no_store_writes_the_same_validated_dumps_without_a_store(project, tmp_path, duplicated):
+    """--no-store: the dumps, void.ttl and the counts are those of a build with the store
+    (with duplicate lines in a hand-edited register too, which a temporary store counts),
+    no dist/store is left, and the graph is still served from the dumps."""
+    folder = add_register(project, n=40, alive=False)
+    if duplicated:
+        lines = (folder / "register.nq").read_bytes().splitlines(keepends=True)
+        with open(folder / "register.nq", "ab") as f:
+            f.write(b"".join(lines[:3]))
+    with_store = dataclasses.replace(project, out_dir=tmp_path / "with-store")
+    without = dataclasses.replace(project, out_dir=tmp_path / "without", store=False)
+    assert build(with_store).store is not None
+    result = build(without)
+    assert result.store is None and not (without.out_dir / "store").exists()
+    assert not list(without.out_dir.parent.glob(".without.tmp-*"))
+    assert _void_and_registers(without.out_dir) == _void_and_registers(with_store.out_dir)
+    assert digests(without.out_dir).keys() == digests(with_store.out_dir).keys()
+    assert json.loads((without.out_dir / MARKER).read_text())["store"] is None
+    entry = json.loads((without.out_dir / MARKER).read_text())["registers"]["test-a"]
+    assert entry["triples"] == len(triples_of(without.out_dir / "siberia-kg-register-test-a.nq"))
+
+    memory = GraphStore.from_dist(without.out_dir)
+    assert memory.path is None
+    ask = ("ASK { GRAPH <https://w3id.org/siberia-kg/id/citation/register-test-a> "
+           "{ <https://w3id.org/siberia-kg/id/person/register-test-a-r40> a <https://schema.org/Person> } }")
+    assert memory.query(ask) and GraphStore.from_dist(with_store.out_dir).query(ask)
+
+
+def test_cli_no_store(project):
+    add_register(project)
+    from siberia_kg.cli import main
+
+    r = CliRunner().invoke(main, ["build", "--no-store", "--out", str(project.out_dir),
+                                  "--registers", str(project.registers_dir)],
+                           env={"SIBERIA_KG_ROOT": str(project.root)})
+    assert r.exit_code == 0, r.output
+    assert "persistent store" not in r.output and not (project.out_dir / "store").exists()
+    assert (project.out_dir / "siberia-kg-register-test-a.ttl").is_file()
+
+
+def _descendants() -> list[str]:
+    """Command lines of this process's live descendants (a zombie is not alive)."""
+    from procs import cmdline, stat
+
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = stat(int(entry.name))
+            if fields and fields[0] not in ("Z", "X"):
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    out, todo = [], list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        out.append(cmdline(pid))
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def test_a_failed_validation_stops_the_store_load_and_every_helper(project):
+    """The store is loaded beside the validation at a lower priority; a verdict against the
+    registers kills it (and the dump writer) at once instead of finishing a store that would be
+    thrown away."""
+    write_register(project.registers_dir, "test-c",
+                   [record("test-c", f"x{i}", camp="nowhere-at-all") for i in range(200)])
+    with pytest.raises(ValidationFailed):
+        build(project)
+    assert not [c for c in _descendants() if "siberia_kg" in c], _descendants()
+    assert not [p for p in project.root.iterdir() if p.name.startswith(".dist.tmp")]
+
+
+def test_the_store_loader_runs_at_a_lower_priority(tmp_path):
+    """It runs at the nice value asked for (the validation workers keep ours), and names the
+    file and line it could not parse."""
+    from siberia_kg.store import bulk
+
+    nq = tmp_path / "a.nq"
+    nq.write_text('<http://example.org/a> <http://example.org/p> "x" <http://example.org/g> .\n')
+    load = bulk.StoreLoad(tmp_path / "store", [(nq, "nquads", None)], nice=7)
+    assert load.result() == 1
+    assert load.nice == os.nice(0) + 7
+    bad = tmp_path / "b.nq"
+    bad.write_text('<http://example.org/a> <http://example.org/p> "x <http://example.org/g> .\n')
+    with pytest.raises(bulk.LoadSyntaxError) as e:
+        bulk.StoreLoad(tmp_path / "store2", [(nq, "nquads", None), (bad, "nquads", None)]).result()
+    assert e.value.index == 1 and e.value.lineno == 1
+
+
 def test_two_builds_with_a_register_are_byte_identical(project, tmp_path):
     add_register(project)
     code = ("import sys; from pathlib import Path; from siberia_kg.config import Settings;"

@@ -66,7 +66,7 @@ class GraphStore:
     @classmethod
     def from_dist(cls, dist: Path, *, pin: bool = False) -> "GraphStore":
         """The built graph: dist/store opened read-only when the build wrote one, else (a build
-        without a persistent store) the N-Quads dump and the ontology loaded into memory.
+        without a persistent store) the N-Quads dumps and the ontology loaded into memory.
 
         ``pin=True`` (the server) first hard-links the store's files into a private folder
         beside dist/ and opens that, so that a rebuild swapping dist/ underneath cannot take
@@ -94,6 +94,9 @@ class GraphStore:
         store = cls()
         store.load_file(dist / f"{DUMP_NAME}.nq", ox.RdfFormat.N_QUADS)
         store.load_file(dist / ONTOLOGY_DUMP, ox.RdfFormat.TURTLE, graph=str(ONTOLOGY_IRI))
+        # a build with registers but --no-store: their dumps too (parsed at every start)
+        for register in sorted(dist.glob(f"{DUMP_NAME}-register-*.nq")):
+            store.load_file(register, ox.RdfFormat.N_QUADS)
         return store
 
     @property
