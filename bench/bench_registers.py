@@ -5,8 +5,10 @@ time and peak RSS (summed over the process and its children, sampled from /proc)
 
 - generate   bench/synthetic_register.py N (the CSV)
 - import     siberia-kg import register (CSV -> canonical N-Quads, rejects, privacy)
-- build      siberia-kg build (SHACL validation of the records, Turtle and N-Triples dumps,
-             the persistent store); its phases are taken from `build --timings`
+- build --no-store  SHACL validation of the records, Turtle and N-Triples dumps (the issue's
+             target, with import)
+- build      the same and the persistent store; its phases are taken from `build --timings`
+- load store the store's bulk load on its own (in the build it runs beside the validation)
 - restart    `siberia-kg serve` on the built folder: seconds until the first entity page
 - queries    every sample query (queries/*.rq) on the persistent store
 - pages      entity pages of register persons, requests/s at 32 connections
@@ -192,6 +194,12 @@ def ours(n: int, work: Path, curated: Path) -> dict:
     res["import"] = run([SIBERIA_KG, "import", "register", str(csv), "--source", slug, "--title",
                          f"SYNTHETIC benchmark register ({n:,} persons)", "--registers",
                          str(registers), "--dist", str(curated), "--as-of", AS_OF, "-q"])
+    # The target: validated Turtle and N-Triples dumps, without the persistent store
+    # (which serving needs and the full build below adds).
+    dumps_only = folder / "dist-no-store"
+    res["build_nostore"] = run([SIBERIA_KG, "build", "--no-store", "--registers", str(registers),
+                                "--out", str(dumps_only)])
+    shutil.rmtree(dumps_only)
     timings = folder / "timings.json"
     res["build"] = run([SIBERIA_KG, "build", "--registers", str(registers), "--out", str(dist),
                         "--timings", str(timings)])
@@ -200,6 +208,18 @@ def ours(n: int, work: Path, curated: Path) -> dict:
     res["triples"] = marker["registers"][slug]["triples"]
     res["nt"] = dist / f"siberia-kg-register-{slug}.nt"
     res["curated_nt"] = dist / "siberia-kg.nt"
+    # The store's bulk load on its own (in the build it runs beside the validation, at a lower
+    # priority): the figure to set beside Virtuoso's bulk load of the same statements.
+    files = [(dist / "siberia-kg.nq", "nquads", None),
+             (dist / "siberia-kg-ontology.ttl", "turtle", "https://w3id.org/siberia-kg/ontology"),
+             (dist / f"siberia-kg-register-{slug}.nq", "nquads", None)]
+    alone = folder / "store-alone"
+    res["load_alone"] = run([sys.executable, "-c",
+                             "import json, sys; from siberia_kg.store.bulk import StoreLoad; "
+                             "a = json.loads(sys.argv[2]); "
+                             "StoreLoad(sys.argv[1], [tuple(f) for f in a], nice=0).result()",
+                             str(alone), json.dumps([[str(p), f, g] for p, f, g in files])])
+    shutil.rmtree(alone)
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -368,6 +388,12 @@ def table(results: list[dict]) -> str:
         nv = r.get("naive")
         ph = r["phases"]
         finished = nv is not None and not nv.get("stopped")
+        nost = r["build_nostore"]
+        add("build --no-store (validate + Turtle and N-Triples dumps)", nost["wall"],
+            f"{nost['rss_mb']:.0f}", f"{t / nost['wall']:,.0f} triples/s")
+        add("**import + validate + dumps** (target: <= 180 s, <= 4096 MiB)",
+            r["import"]["wall"] + nost["wall"],
+            f"{max(r['import']['rss_mb'], nost['rss_mb']):.0f}", f"{t:,} triples")
         add("build (validate + dumps + store)", r["build"]["wall"], f"{r['build']['rss_mb']:.0f}",
             f"{t / r['build']['wall']:,.0f} triples/s",
             nv["wall"] if finished else None, ratio(r["build"]["wall"], nv["wall"]) if finished else
@@ -395,9 +421,10 @@ def table(results: list[dict]) -> str:
             f"{max(r['import']['rss_mb'], r['build']['rss_mb']):.0f}",
             f"{t:,} triples")
         vz = r.get("virtuoso")
-        load = ph.get("load store")
-        add("load store (within build)", load, "", f"{t / load:,.0f} triples/s" if load else "",
-            vz["load"] if vz else None, ratio(load, vz["load"]) if vz else "")
+        load = r["load_alone"]["wall"]
+        add("load store (on its own)", load, f"{r['load_alone']['rss_mb']:.0f}",
+            f"{t / load:,.0f} triples/s", vz["load"] if vz else None,
+            ratio(load, vz["load"]) if vz else "")
         add("restart: serve to first page", r["restart"])
         rate, bad = r["pages"]
         add("entity pages, 32 connections", None, "", f"{rate:,.0f} req/s ({bad} not 200)")

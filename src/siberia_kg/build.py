@@ -5,10 +5,11 @@ The curated data (data/*.trig) are small: loaded with rdflib, checked, validated
 serialised from sorted lists. Person registers (registers/<SLUG>/, see docs/registers.md) can
 hold millions of records, so they never go through rdflib: their declarations (source.trig) are
 checked like curated data, their records (register.nq) are streamed into the per-register dumps
-and bulk-loaded, with the curated graph and the ontology, into the persistent Oxigraph store
-dist/store/, where the SHACL shapes are run on them as SPARQL. Everything is written into a new
-folder that replaces dist/ in one step, so a failed build (a register that does not validate,
-say) leaves the previous dist/ whole.
+and validated a slice of records at a time in worker processes (the SHACL shapes run as SPARQL
+on Oxigraph), while a child process writes their N-Triples and Turtle dumps and another, at a
+lower priority, bulk-loads everything into the persistent Oxigraph store dist/store/. Everything
+is written into a new folder, synced to disk, and swapped in place of dist/ in one step, so a
+failed build (a register that does not validate, say) leaves the previous dist/ whole.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from . import __version__
 from .config import Settings
 from .derive import derive
 from .describe import describe
-from .dumps import (FORMATS, FlatDumpsProcess, HashingWriter, line_blocks,
-                    ntriples_from_nquads_block, serialize_quads, serialize_triples, sorted_quads,
+from .dumps import (FORMATS, FlatDumpsProcess, HashingWriter, is_canonical_block, line_blocks,
+                    serialize_quads, serialize_triples, sorted_quads,
                     sorted_triples)
 from .load import DataError, LoadedData, Problem, _rel, data_files, load
 from .namespaces import DEFAULT_BASE, ONTOLOGY_IRI, SKG, all_prefixes, entity_kind, rebase
@@ -443,6 +444,8 @@ def build(settings: Settings) -> BuildResult:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
         try:
             result = _write_all(compiled, settings, tmp, digest)
+            with _phase("sync to disk"):
+                _sync_tree(tmp)
             with _phase("swap the new folder in"):
                 _swap_in(tmp, out_dir)
         except BaseException:
@@ -739,8 +742,8 @@ def _write_register_nquads(reg: Register, settings: Settings, folder: Path) -> d
                 for block in line_blocks(reg.withheld):
                     checker.check(block, "withheld.nq")
                     w.write(block)
-        f.flush()
-        os.fsync(f.fileno())
+        # not synced here: _sync_tree syncs every file once before the swap, by when the
+        # kernel has written most of these gigabytes back on its own
     checker.finish()
     media = FORMATS["nquads"][1]
     return {"slug": reg.slug, "nq": name, "path": folder / name, "citation": str(reg.citation),
@@ -770,7 +773,7 @@ class _RecordChecker:
     def check(self, block: bytes, file: str) -> None:
         first = self.lines[file] + 1
         self.lines[file] += block.count(b"\n")
-        if ntriples_from_nquads_block(block, self.suffix) is not None and b"_:" not in block:
+        if is_canonical_block(block, self.suffix) and b"_:" not in block:
             return
         self.canonical = False
         cit = ox.NamedNode(str(self.reg.citation))
@@ -1012,8 +1015,20 @@ def _lock(out_dir: Path):
 def _write(path: Path, data: bytes) -> None:
     with open(path, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+
+
+def _sync_tree(folder: Path) -> None:
+    """Every file and folder of the new build on disk before it is swapped in (once, at the end,
+    rather than file by file while the build writes: a crash before the swap loses nothing
+    that counts, and the writes meanwhile go back in the background)."""
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
 
 
 def _guard_out_dir(out_dir: Path) -> None:

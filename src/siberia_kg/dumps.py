@@ -174,10 +174,14 @@ def ntriples_from_nquads_block(data: bytes, graph_suffix: bytes) -> bytes | None
     (`` <graph> .\\n``), or None when some line does not (then parse instead). A line end can
     only be a statement's end in N-Quads (a literal's line breaks are escaped), so replacing the
     suffix is exact."""
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-    if data.count(graph_suffix) != lines or not data.endswith(b"\n"):
+    if not is_canonical_block(data, graph_suffix):
         return None
     return data.replace(graph_suffix, b" .\n")
+
+
+def is_canonical_block(data: bytes, graph_suffix: bytes) -> bool:
+    """Whether every line of ``data`` ends with ``graph_suffix`` (see ntriples_from_nquads_block)."""
+    return data.endswith(b"\n") and data.count(graph_suffix) == data.count(b"\n")
 
 
 def stream_triples(nquads_path, out, fmt: str, prefixes: dict[str, str] | None = None,
@@ -230,8 +234,6 @@ def write_flat_dumps(job: dict) -> dict:
     default-graph lines, already N-Triples), suffix (`` <graph> .\n`` ending every record line
     when ``canonical``), prefixes, and ours/citation for the counts. Returns, per format, size,
     sha256 and lines, and the counts of stream_triples."""
-    import os
-
     out: dict = {}
     for fmt, key in (("ntriples", "nt"), ("turtle", "ttl")):
         with open(job[key], "wb") as f:
@@ -257,8 +259,7 @@ def write_flat_dumps(job: dict) -> dict:
                 stream_triples(job["nq"], w, fmt, job["prefixes"], counts)
                 if counts is not None:
                     out["counts"] = counts
-            f.flush()
-            os.fsync(f.fileno())
+            f.flush()  # synced with the rest of the build before the swap (build._sync_tree)
         out[fmt] = {"size": w.size, "sha256": w.sha256, "lines": w.lines}
     return out
 

@@ -360,6 +360,37 @@ def test_the_store_loader_runs_at_a_lower_priority(tmp_path):
     assert e.value.index == 1 and e.value.lineno == 1
 
 
+def test_sample_queries_over_registers(project):
+    """The curated worklists leave register records out (people-by-role, labels, entities
+    without Wikidata), and source-contributions counts the register's statements: what the
+    queries answer for the curated graph is unchanged by a register beside it."""
+    from siberia_kg.query import run_local
+
+    queries = {q: (ROOT / "queries" / f"{q}.rq").read_text() for q in (
+        "people-by-role", "labels-in-japanese-and-russian", "entities-without-wikidata",
+        "source-contributions")}
+    build(project)
+    plain = GraphStore.from_dist(project.out_dir)
+    before = {q: run_local(plain, text).rows for q, text in queries.items()}
+    add_register(project, n=5, alive=False)
+    build(project)
+    store = GraphStore.from_dist(project.out_dir)
+    after = {q: run_local(store, text).rows for q, text in queries.items()}
+    for q in ("people-by-role", "labels-in-japanese-and-russian", "entities-without-wikidata"):
+        assert after[q] == before[q], q
+        assert not [r for r in after[q] if "register-" in str(r.get("person") or r.get("entity"))]
+    sources = {str(r["source"]): r for r in after["source-contributions"]}
+    reg = sources["https://w3id.org/siberia-kg/id/source/register-test-a"]
+    graph = triples_of(project.out_dir / "siberia-kg-register-test-a.nq")
+    records = [t for t in graph if "register-test-a-r" in t[0]
+               and t[1] != f"<{SKG}citation>"]
+    assert int(reg["statements"]) == len(records)
+    assert int(reg["entities"]) == 5 and int(reg["citations"]) == 1
+    assert int(reg["estimates"]) == 0
+    for r in before["source-contributions"]:
+        assert sources[str(r["source"])] == r
+
+
 def test_two_builds_with_a_register_are_byte_identical(project, tmp_path):
     add_register(project)
     code = ("import sys; from pathlib import Path; from siberia_kg.config import Settings;"
