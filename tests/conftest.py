@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,16 @@ def minidata(tmp_path) -> Path:
     d = tmp_path / "data"
     shutil.copytree(FIXTURES / "minidata", d)
     return d
+
+
+@pytest.fixture
+def refused_port() -> int:
+    """A loopback port where connections are refused: bound by this fixture but not listening,
+    for the test's whole duration. A port found free and closed again can be taken meanwhile by
+    a server of another test (another pytest-xdist worker, say); this one cannot."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -134,14 +134,8 @@ def test_cache_answers_a_rerun_without_requests(endpoint, make_client, tmp_path)
     assert endpoint.count == 4
 
 
-def test_unreachable_endpoint_is_a_clear_error(tmp_path):
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    client = SparqlClient(f"http://127.0.0.1:{port}/sparql", cache_dir=tmp_path, min_interval=0)
+def test_unreachable_endpoint_is_a_clear_error(tmp_path, refused_port):
+    client = SparqlClient(f"http://127.0.0.1:{refused_port}/sparql", cache_dir=tmp_path, min_interval=0)
     with pytest.raises(SparqlError, match="cannot reach"):
         client.ask(ASK)
 

@@ -56,15 +56,9 @@ def test_link_wikidata_then_check_then_export(endpoint, tmp_path):
     assert "statement(s)" in r.stderr
 
 
-def test_clear_errors(tmp_path):
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+def test_clear_errors(tmp_path, refused_port):
     settings = copy_data(tmp_path)
-    r = invoke("wikidata", "--endpoint", f"http://127.0.0.1:{port}/sparql", "--delay", "0",
+    r = invoke("wikidata", "--endpoint", f"http://127.0.0.1:{refused_port}/sparql", "--delay", "0",
                "--cache", str(tmp_path / "c"), "--data", str(settings.data_dir),
                "--links-dir", str(tmp_path / "links"), "-q")
     assert r.exit_code == 1 and "cannot reach" in r.stderr

@@ -20,7 +20,6 @@ from siberia_kg.publish import (AuthError, CountMismatch, PublishError, PublishO
 from siberia_kg.publish_cli import publish as publish_command
 
 from .conftest import CREDENTIALS, write_synthetic
-from .virtuoso import free_port
 
 DATASET = "https://w3id.org/siberia-kg/id/dataset/siberia-kg"
 
@@ -289,10 +288,10 @@ def test_wrong_password_is_a_clear_error(virtuoso, reader, tmp_path):
     assert reader.temporary_graphs(graph) == []
 
 
-def test_unreachable_endpoint_is_a_clear_error(tmp_path):
+def test_unreachable_endpoint_is_a_clear_error(tmp_path, refused_port):
     f = tmp_path / "d.nq"
     write_synthetic(f, 10, "v1")
-    url = f"http://127.0.0.1:{free_port()}/sparql"
+    url = f"http://127.0.0.1:{refused_port}/sparql"
     r = run_cli("--endpoint", url, "--dump", str(f), "--retries", "0")
     assert r.exit_code == 1
     assert f"cannot reach the store at {url}" in r.output

@@ -313,33 +313,51 @@ def test_cli_no_store(project):
     assert (project.out_dir / "siberia-kg-register-test-a.ttl").is_file()
 
 
-def _descendants() -> list[str]:
-    """Command lines of this process's live descendants (a zombie is not alive)."""
+def _build_helpers() -> list[str]:
+    """Command lines of the live child processes a build of this process starts: the store
+    loader, the dump writer and the validation workers (not a server a fixture started)."""
     from procs import cmdline, stat
 
-    children: dict[int, list[int]] = {}
+    found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             fields = stat(int(entry.name))
-            if fields and fields[0] not in ("Z", "X"):
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-    out, todo = [], list(children.get(os.getpid(), []))
-    while todo:
-        pid = todo.pop()
-        out.append(cmdline(pid))
-        todo.extend(children.get(pid, []))
-    return out
+            if fields and fields[0] not in ("Z", "X") and int(fields[1]) == os.getpid():
+                line = cmdline(int(entry.name))
+                if any(k in line for k in ("siberia_kg.store.bulk", "siberia_kg.dumps",
+                                           "spawn_main")):
+                    found.append(line)
+    return found
 
 
-def test_a_failed_validation_stops_the_store_load_and_every_helper(project):
+def test_a_failed_validation_stops_the_store_load_and_every_helper(project, monkeypatch):
     """The store is loaded beside the validation at a lower priority; a verdict against the
-    registers kills it (and the dump writer) at once instead of finishing a store that would be
-    thrown away."""
+    registers kills it (and the dump writer and the workers) at once instead of finishing a
+    store that would be thrown away. The loader here is a process that would take a minute."""
+    import tempfile
+    import time
+
+    from siberia_kg.store import bulk
+
+    started = []
+
+    class MinuteLongLoad(bulk.StoreLoad):
+        def __init__(self, path, files, nice=bulk.NICE):
+            self.nice = None
+            self._err = tempfile.TemporaryFile()
+            self._proc = subprocess.Popen(["sleep", "60"], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, stderr=self._err)
+            started.append(self._proc)
+
+    monkeypatch.setattr(build_mod, "StoreLoad", MinuteLongLoad)
     write_register(project.registers_dir, "test-c",
                    [record("test-c", f"x{i}", camp="nowhere-at-all") for i in range(200)])
+    t = time.monotonic()
     with pytest.raises(ValidationFailed):
         build(project)
-    assert not [c for c in _descendants() if "siberia_kg" in c], _descendants()
+    assert time.monotonic() - t < 45
+    assert len(started) == 1 and started[0].poll() is not None  # killed, and reaped
+    assert _build_helpers() == []
     assert not [p for p in project.root.iterdir() if p.name.startswith(".dist.tmp")]
 
 

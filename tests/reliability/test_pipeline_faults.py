@@ -71,16 +71,34 @@ def start(*args: str) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL, env=clean_env())
 
 
+# Runs argv[2:] as the child of this small process and writes its exit code and peak RSS (KiB)
+# to argv[1]. Linux carries the peak RSS of the process image that an exec replaces into the
+# new program's ru_maxrss, and subprocess starts a command with vfork, so a command started
+# straight from the test process reports at least the test process's own peak: whatever ran
+# in it before (a large build, another module under pytest-xdist). Forked from this helper,
+# the command starts from a few MiB and ru_maxrss is its own.
+_MEASURE = """\
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_measured(*args: str, cwd: Path) -> tuple[int, str, str, int]:
     """Run the command; return its exit code, stdout, stderr and its own peak RSS in KiB
-    (os.wait4 gives the rusage of this one child, not the maximum over all children)."""
-    out, err = cwd / "measured.out", cwd / "measured.err"
+    (os.wait4 in the helper above gives the rusage of that one child, not the maximum over
+    all children)."""
+    out, err, measured = cwd / "measured.out", cwd / "measured.err", cwd / "measured.rusage"
     with open(out, "wb") as fo, open(err, "wb") as fe:
-        proc = subprocess.Popen([*command(), *args], stdout=fo, stderr=fe, env=clean_env())
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return (proc.returncode, out.read_text(errors="replace"), err.read_text(errors="replace"),
-            usage.ru_maxrss)
+        helper = subprocess.run([sys.executable, "-c", _MEASURE, str(measured), *command(), *args],
+                                stdout=fo, stderr=fe, env=clean_env())
+    assert helper.returncode == 0, f"the measuring helper failed: {err.read_text()[-2000:]}"
+    returncode, maxrss = (int(x) for x in measured.read_text().split())
+    return returncode, out.read_text(errors="replace"), err.read_text(errors="replace"), maxrss
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
