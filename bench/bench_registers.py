@@ -17,7 +17,10 @@ and, measured in the same run as baselines:
 
 - naive      rdflib parse + pyshacl validation + rdflib Turtle/N-Triples dumps (N <= --naive-max)
 - virtuoso   Debian's virtuoso-opensource-7: bulk load (ld_dir + rdf_loader_run) of the same
-             N-Triples, and the same sample queries over its HTTP endpoint
+             N-Quads (each statement in its citation graph, the ontology in its own graph, as
+             in our store), and the same sample queries over its HTTP endpoint, whose default
+             graph is the union of all graphs as ours is. The number of answers of each query
+             is compared with ours: a figure for different answers would measure nothing.
 
 It prints one table (markdown) and writes it, with the machine's description, to --out.
 
@@ -125,29 +128,34 @@ def get(url: str, timeout: float = 30.0) -> int:
         return e.code
 
 
-def query_timings(dist: Path) -> dict[str, float | None]:
+def query_timings(dist: Path) -> tuple[dict[str, float | None], dict[str, int | bool]]:
     """Each sample query on the persistent store, in a child process (a runaway query cannot be
-    interrupted in-process): seconds, or None past QUERY_LIMIT."""
+    interrupted in-process): seconds, or None past QUERY_LIMIT; and the answer of each (rows of
+    a SELECT, triples of a CONSTRUCT, the boolean of an ASK) to compare with Virtuoso's."""
     script = (
         "import sys, time, json\n"
         "from pathlib import Path\n"
+        "import pyoxigraph as ox\n"
         "from siberia_kg.store import GraphStore\n"
         "store = GraphStore.from_dist(Path(sys.argv[1]))\n"
         "for f in sys.argv[2:]:\n"
         "    t = time.perf_counter()\n"
         "    r = store.query(Path(f).read_text())\n"
-        "    n = sum(1 for _ in r) if hasattr(r, '__iter__') else 1\n"
+        "    n = bool(r) if isinstance(r, ox.QueryBoolean) else sum(1 for _ in r)\n"
         "    print(json.dumps([Path(f).stem, time.perf_counter() - t, n]), flush=True)\n")
     results: dict[str, float | None] = {}
+    answers: dict[str, int | bool] = {}
     todo = list(QUERIES)
     while todo:
         p = subprocess.Popen([sys.executable, "-c", script, str(dist), *map(str, todo)],
                              stdout=subprocess.PIPE, text=True)
         timer = threading.Timer(QUERY_LIMIT, p.kill)
+        timer.start()
         for line in p.stdout:
             timer.cancel()
-            name, sec, _ = json.loads(line)
+            name, sec, n = json.loads(line)
             results[name] = sec
+            answers[name] = n
             todo.pop(0)
             timer = threading.Timer(QUERY_LIMIT, p.kill)
             timer.start()
@@ -155,7 +163,7 @@ def query_timings(dist: Path) -> dict[str, float | None]:
         p.wait()
         if todo and p.returncode != 0:  # killed past the limit, or failed: skip that query
             results[todo.pop(0).stem] = None
-    return results
+    return results, answers
 
 
 def page_rate(url: str, slugs: list[str], seconds: float = PAGE_SECONDS,
@@ -208,6 +216,9 @@ def ours(n: int, work: Path, curated: Path) -> dict:
     res["triples"] = marker["registers"][slug]["triples"]
     res["nt"] = dist / f"siberia-kg-register-{slug}.nt"
     res["curated_nt"] = dist / "siberia-kg.nt"
+    res["nq"] = dist / f"siberia-kg-register-{slug}.nq"
+    res["curated_nq"] = dist / "siberia-kg.nq"
+    res["ontology"] = dist / "siberia-kg-ontology.ttl"
     # The store's bulk load on its own (in the build it runs beside the validation, at a lower
     # priority): the figure to set beside Virtuoso's bulk load of the same statements.
     files = [(dist / "siberia-kg.nq", "nquads", None),
@@ -244,7 +255,7 @@ def ours(n: int, work: Path, curated: Path) -> dict:
     finally:
         server.terminate()
         server.wait(30)
-    res["queries"] = query_timings(dist)
+    res["queries"], res["answers"] = query_timings(dist)
     return res
 
 
@@ -312,17 +323,34 @@ def virtuoso(res: dict, work: Path) -> dict:
     v = start_virtuoso(folder, {"NumberOfBuffers": 340000, "MaxDirtyBuffers": 250000,
                                 "MaxQueryExecutionTime": int(QUERY_LIMIT)})
     try:
-        load_dir = folder / "load"
-        load_dir.mkdir()
-        for f in (res["curated_nt"], res["nt"]):
-            os.link(f, load_dir / f.name)
-        graph = "https://w3id.org/siberia-kg/id/dataset/siberia-kg"
-        sql = (f"ld_dir('{load_dir}', '*.nt', '{graph}'); rdf_loader_run(); checkpoint; "
-               f"SPARQL SELECT COUNT(*) FROM <{graph}> WHERE {{ ?s ?p ?o }};")
+        # The same quads as our store: each statement in its citation graph (the N-Quads
+        # dumps; the few statements outside any graph go to a graph of their own, since
+        # Virtuoso has no unnamed graph) and the ontology in its graph.
+        quads, onto = folder / "load", folder / "load-ontology"
+        quads.mkdir()
+        onto.mkdir()
+        for f in (res["curated_nq"], res["nq"]):
+            os.link(f, quads / f.name)
+        os.link(res["ontology"], onto / res["ontology"].name)
+        sql = (f"ld_dir('{quads}', '*.nq', 'https://w3id.org/siberia-kg/id/dataset/siberia-kg'); "
+               f"ld_dir('{onto}', '*.ttl', 'https://w3id.org/siberia-kg/ontology'); "
+               "rdf_loader_run(); checkpoint;")
         isql = shutil.which("isql-vt") or "isql-vt"
         load = run([isql, str(v.sql_port), USER, PASSWORD, f"exec={sql}"])
         out = {"load": load["wall"], "rss_mb": _tree_rss_kb(v.process.pid) / 1024}
+        # every quad loaded, or the figures below would be for less data than ours
+        from rdflib import Graph
+
+        expected = (sum(1 for _ in open(res["curated_nq"], "rb")) + res["triples"]
+                    + len(Graph().parse(res["ontology"])))
+        count = json.loads(_virtuoso_select(
+            v.sparql, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                      "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/siberia-kg/')) }"))
+        loaded = int(count["results"]["bindings"][0]["n"]["value"])
+        if loaded != expected:
+            raise RuntimeError(f"Virtuoso loaded {loaded:,} quads of {expected:,}:\n{load['output'][-2000:]}")
         queries: dict[str, float | None] = {}
+        answers: dict[str, int | bool | str] = {}
         for q in QUERIES:
             body = urllib.parse.urlencode({"query": q.read_text()}).encode()
             req = urllib.request.Request(v.sparql, data=body, headers={
@@ -331,15 +359,42 @@ def virtuoso(res: dict, work: Path) -> dict:
             t = time.perf_counter()
             try:
                 with urllib.request.urlopen(req, timeout=QUERY_LIMIT + 30) as r:
-                    r.read()
+                    data = r.read()
                     partial = r.headers.get("X-SQL-State", "") == "S1TAT"
-                queries[q.stem] = None if partial else time.perf_counter() - t
-            except (urllib.error.HTTPError, OSError):
-                queries[q.stem] = None  # refused (Virtuoso's SPARQL dialect) or past the limit
+                    kind = r.headers.get("Content-Type", "")
+                sec = time.perf_counter() - t
+                queries[q.stem] = None if partial else sec
+                answers[q.stem] = "stopped at the limit" if partial else _count_answers(data, kind)
+            except urllib.error.HTTPError as e:
+                queries[q.stem] = None
+                first = e.read().decode("utf-8", "replace").strip().splitlines()[:1]
+                answers[q.stem] = f"refused: HTTP {e.code} {first[0][:120] if first else ''}".strip()
+            except OSError as e:
+                queries[q.stem] = None
+                answers[q.stem] = f"failed: {e}"
         out["queries"] = queries
+        out["answers"] = answers
         return out
     finally:
         v.stop()
+
+
+def _virtuoso_select(endpoint: str, query: str) -> bytes:
+    body = urllib.parse.urlencode({"query": query}).encode()
+    req = urllib.request.Request(endpoint, data=body, headers={
+        "Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(req, timeout=QUERY_LIMIT + 30) as r:
+        return r.read()
+
+
+def _count_answers(data: bytes, content_type: str) -> int | bool:
+    """Rows of a SELECT, the boolean of an ASK (SPARQL JSON), or triples of a CONSTRUCT."""
+    if "json" in content_type:
+        doc = json.loads(data)
+        return doc["boolean"] if "boolean" in doc else len(doc["results"]["bindings"])
+    from rdflib import Graph
+
+    return len(Graph().parse(data=data.decode("utf-8"), format="turtle"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -371,7 +426,7 @@ def machine() -> str:
 
 
 def table(results: list[dict]) -> str:
-    rows = ["| N | phase | wall s | peak RSS MiB | throughput | baseline s | ratio |",
+    rows = ["| N | phase | wall s | peak RSS MiB | throughput (queries: answers) | baseline s | ratio |",
             "|---:|---|---:|---:|---|---:|---:|"]
     for r in results:
         n = f"{r['n']:,}"
@@ -430,8 +485,23 @@ def table(results: list[dict]) -> str:
         add("entity pages, 32 connections", None, "", f"{rate:,.0f} req/s ({bad} not 200)")
         for q, sec in r["queries"].items():
             base = vz["queries"].get(q) if vz else None
-            add(f"query {q}", sec, "", "", base, ratio(sec, base))
+            mine = r["answers"].get(q)
+            theirs = vz["answers"].get(q) if vz else None
+            note = _answers(mine)
+            if vz and theirs != mine:  # a ratio of times for different answers means nothing
+                note += f"; Virtuoso: {_answers(theirs)}"
+                add(f"query {q}", sec, "", note, base, "answers differ")
+            else:
+                add(f"query {q}", sec, "", note, base, ratio(sec, base))
     return "\n".join(rows)
+
+
+def _answers(n) -> str:
+    if isinstance(n, bool):
+        return str(n).lower()
+    if isinstance(n, int):
+        return f"{n:,} answers"
+    return "none" if n is None else str(n)
 
 
 def main() -> None:
