@@ -42,9 +42,9 @@ import bench_load as load  # noqa: E402
 
 SECONDS = float(os.environ.get("SIBERIA_KG_LOAD_SECONDS") or 60)
 CONNECTIONS = int(os.environ.get("SIBERIA_KG_LOAD_CONNECTIONS") or 32)
-# The server's --sparql-timeout. Not the server's default 10 s: the heaviest sample query
-# (every-statement-cited, 3-4 s alone) takes 5-9 s under this load on a 2-core machine, too
-# close to 10 s for a test that must not fail by chance.
+# The server's --sparql-timeout. Not the server's default 10 s: a margin for the sample queries
+# the slow lane sends under this load on a 2-core machine (each takes under 0.1 s alone on the
+# curated graph today; the heaviest once took 3-4 s alone and 5-9 s under load).
 SPARQL_TIMEOUT = float(os.environ.get("SIBERIA_KG_LOAD_SPARQL_TIMEOUT") or 15)
 WINDOW = 5.0
 ARTIFACT = ROOT / "test-artifacts" / "load.json"
