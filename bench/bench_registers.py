@@ -368,10 +368,11 @@ def virtuoso(res: dict, work: Path) -> dict:
             except urllib.error.HTTPError as e:
                 queries[q.stem] = None
                 first = e.read().decode("utf-8", "replace").strip().splitlines()[:1]
-                answers[q.stem] = f"refused: HTTP {e.code} {first[0][:120] if first else ''}".strip()
+                answers[q.stem] = (f"refused after {time.perf_counter() - t:.1f} s: HTTP {e.code} "
+                                   f"{first[0][:120] if first else ''}").strip()
             except OSError as e:
                 queries[q.stem] = None
-                answers[q.stem] = f"failed: {e}"
+                answers[q.stem] = f"failed after {time.perf_counter() - t:.1f} s: {e}"
         out["queries"] = queries
         out["answers"] = answers
         return out
