@@ -648,13 +648,6 @@ def test_a_character_xml_cannot_carry_is_refused_or_survives(tmp_path, char):
     assert_round_trips(world, s)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ontology/shapes.ttl: skgsh:PrefLabelProperty's sh:pattern '^\\S(.*\\S)?$' is run by "
-    "pyshacl with Python's re.search, where '$' also matches before a final line feed, so "
-    "'Taishet\\n'@en passes although the shape's message says 'without leading or trailing "
-    "whitespace or line breaks' (in XPath and SPARQL regular expressions '$' is the end only). "
-    "The same holds for skos:altLabel, schema:description, skg:basis, skg:observationNote and "
-    "schema:jobTitle. Fix: add sh:not [ sh:pattern '\\s$' ] (or an equivalent) to them."))
 def test_a_label_ending_in_a_line_feed_is_refused(tmp_path):
     world = tricky_world()
     place = f"{ID}place/zzprop-place-1"
