@@ -221,9 +221,9 @@ def ours(n: int, work: Path, curated: Path) -> dict:
     res["ontology"] = dist / "siberia-kg-ontology.ttl"
     # The store's bulk load on its own (in the build it runs beside the validation, at a lower
     # priority): the figure to set beside Virtuoso's bulk load of the same statements.
-    files = [(dist / "siberia-kg.nq", "nquads", None),
-             (dist / "siberia-kg-ontology.ttl", "turtle", "https://w3id.org/siberia-kg/ontology"),
-             (dist / f"siberia-kg-register-{slug}.nq", "nquads", None)]
+    files = [(res["curated_nq"], "nquads", None),
+             (res["ontology"], "turtle", "https://w3id.org/siberia-kg/ontology"),
+             (res["nq"], "nquads", None)]
     alone = folder / "store-alone"
     res["load_alone"] = run([sys.executable, "-c",
                              "import json, sys; from siberia_kg.store.bulk import StoreLoad; "
@@ -341,27 +341,23 @@ def virtuoso(res: dict, work: Path) -> dict:
         # every quad loaded, or the figures below would be for less data than ours
         from rdflib import Graph
 
-        expected = (sum(1 for _ in open(res["curated_nq"], "rb")) + res["triples"]
+        expected = (res["curated_nq"].read_bytes().count(b"\n") + res["triples"]
                     + len(Graph().parse(res["ontology"])))
-        count = json.loads(_virtuoso_select(
+        count = json.loads(_virtuoso_post(
             v.sparql, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
-                      "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/siberia-kg/')) }"))
+                      "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/siberia-kg/')) }")[0])
         loaded = int(count["results"]["bindings"][0]["n"]["value"])
         if loaded != expected:
             raise RuntimeError(f"Virtuoso loaded {loaded:,} quads of {expected:,}:\n{load['output'][-2000:]}")
         queries: dict[str, float | None] = {}
         answers: dict[str, int | bool | str] = {}
         for q in QUERIES:
-            body = urllib.parse.urlencode({"query": q.read_text()}).encode()
-            req = urllib.request.Request(v.sparql, data=body, headers={
-                "Accept": "application/sparql-results+json, text/turtle;q=0.9",
-                "Content-Type": "application/x-www-form-urlencoded"})
             t = time.perf_counter()
             try:
-                with urllib.request.urlopen(req, timeout=QUERY_LIMIT + 30) as r:
-                    data = r.read()
-                    partial = r.headers.get("X-SQL-State", "") == "S1TAT"
-                    kind = r.headers.get("Content-Type", "")
+                data, headers = _virtuoso_post(
+                    v.sparql, q.read_text(), "application/sparql-results+json, text/turtle;q=0.9")
+                partial = headers.get("X-SQL-State", "") == "S1TAT"
+                kind = headers.get("Content-Type", "")
                 sec = time.perf_counter() - t
                 queries[q.stem] = None if partial else sec
                 answers[q.stem] = "stopped at the limit" if partial else _count_answers(data, kind)
@@ -380,12 +376,13 @@ def virtuoso(res: dict, work: Path) -> dict:
         v.stop()
 
 
-def _virtuoso_select(endpoint: str, query: str) -> bytes:
+def _virtuoso_post(endpoint: str, query: str, accept: str = "application/sparql-results+json"):
+    """The body and headers of Virtuoso's answer to a query (HTTPError if it refuses it)."""
     body = urllib.parse.urlencode({"query": query}).encode()
     req = urllib.request.Request(endpoint, data=body, headers={
-        "Accept": "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded"})
+        "Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
     with urllib.request.urlopen(req, timeout=QUERY_LIMIT + 30) as r:
-        return r.read()
+        return r.read(), r.headers
 
 
 def _count_answers(data: bytes, content_type: str) -> int | bool:

@@ -403,7 +403,7 @@ UNCITED = (TAISHET, SCHEMA + "description", ox.Literal("uncited"))
     [(*UNCITED, CITATION + "not-declared")],  # in a graph that is no citation
     # in a graph declared a citation, but of no source document
     [(*UNCITED, CITATION + "of-nothing"), (CITATION + "of-nothing", str(RDF_TYPE), SKG + "Citation", None),
-     (CITATION + "of-nothing", SKG + "source", str(iri("camp", "taishet")), None)],
+     (CITATION + "of-nothing", SKG + "source", TAISHET, None)],
 ], ids=["default-graph", "undeclared-graph", "citation-of-no-document"])
 def test_every_statement_cited_notices_an_uncited_triple(built, quads):
     res = _with(built, quads)
