@@ -1130,7 +1130,9 @@ def swap(client: StoreClient, endpoints: Endpoints, staged: Staged, tmps: dict[s
             over = request_over(e)
             if state == "not-started" and over:
                 if getattr(e, "transient", False) and attempt <= options.retries:
-                    wait = options.backoff * 2 ** (attempt - 1)
+                    # jittered like the client's retries: a fixed rhythm can meet the same
+                    # reader's lock again and again
+                    wait = options.backoff * 2 ** (attempt - 1) * (0.75 + random.random() / 2)
                     log(f"the swap failed and changed nothing ({e}); retrying in {wait:.1f} s")
                     time.sleep(wait)
                     continue
