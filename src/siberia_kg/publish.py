@@ -18,7 +18,9 @@ first chunk), so retrying never duplicates anything. The swap is never retried b
 retried only when the request certainly did not run (no connection, or the store itself refused
 it) and the counts of both graphs show nothing moved. When that cannot be known (a timeout, a
 connection lost after sending, a gateway's 502 or 504) the temporary graph is kept, not dropped
-under a swap that may still be running, and the error says what to check.
+under a swap that may still be running, and the error says what to check. An optional overall
+limit (``--max-time``) bounds the retries and the waits for answers of the whole run; the
+temporary graph is still dropped after it, with one request.
 
 HTTP is the standard library's http.client: Basic or Digest authentication as the store's 401
 challenge asks (then sent with every request, so a chunk is not sent twice), or a Bearer token;
@@ -496,11 +498,12 @@ class Transport:
         return {"Proxy-Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
 
     def _exchange(self, method: str, url: urllib.parse.SplitResult, target: str, body: bytes | None,
-                  headers: dict[str, str]) -> Response:
+                  headers: dict[str, str], timeout: float | None = None) -> Response:
         scheme = url.scheme.lower()
         port = url.port or (443 if scheme == "https" else 80)
         host = url.hostname or ""
         conn = self._connection(scheme, host, port)
+        conn.sock.settimeout(self.timeout if timeout is None else timeout)
         key = (scheme, host, port)
         sent_target = target
         if getattr(conn, "_siberia_proxy", False):
@@ -544,7 +547,9 @@ class Transport:
     # -- one request, authenticated --
 
     def send(self, method: str, url: str, *, params: dict | None = None, data: dict | None = None,
-             content: bytes | None = None, headers: dict | None = None) -> Response:
+             content: bytes | None = None, headers: dict | None = None,
+             timeout: float | None = None) -> Response:
+        """timeout: for this request's answer, instead of the transport's (a deadline's rest)."""
         u = urlsplit(url)
         if u.scheme.lower() not in ("http", "https") or not u.hostname:
             raise PublishError(f"not an http(s) URL: {url!r}")
@@ -578,7 +583,7 @@ class Transport:
             auth = authorization()
             if auth:
                 h["Authorization"] = auth
-            return self._exchange(method, u, target, body, h)
+            return self._exchange(method, u, target, body, h, timeout)
 
         r = attempt()
         if r.status_code != 401 or not self.user:
@@ -652,7 +657,9 @@ class StoreClient:
     def __init__(self, *, user: str | None = None, password: str | None = None,
                  token: str | None = None, timeout: float = DEFAULT_TIMEOUT,
                  retries: int = DEFAULT_RETRIES, backoff: float = 1.0, max_wait: float = 120.0,
-                 log: Callable[[str], None] | None = None):
+                 max_time: float | None = None, log: Callable[[str], None] | None = None):
+        """max_time: seconds for everything this client does, retries and waits included; a
+        request is not started, a retry not waited for, and an answer not awaited past it."""
         if token and (user or password):
             raise PublishError("give either --user/--password or --token, not both")
         if bool(user) != bool(password):
@@ -667,9 +674,34 @@ class StoreClient:
         self.log = log or (lambda message: None)
         self.retried = 0
         self.requests = 0
+        self.max_time = max_time
+        self.deadline = None if max_time is None else time.monotonic() + max_time
 
     def close(self) -> None:
         self.http.close()
+
+    def left(self) -> float | None:
+        """Seconds to the deadline (None: no deadline)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    @contextmanager
+    def grace(self):
+        """Past or near the deadline, one more try of each request without it: to learn what a
+        failed swap left and to drop the temporary graphs, which is worth one request each.
+        Without a deadline it changes nothing."""
+        if self.deadline is None:
+            yield self
+            return
+        saved = self.deadline, self.retries
+        self.deadline, self.retries = None, 0
+        try:
+            yield self
+        finally:
+            self.deadline, self.retries = saved
+
+    def out_of_time(self, what: str) -> PublishError:
+        return HTTPFailure(f"{what}: not tried, --max-time {self.max_time:g} s is over",
+                           sent=False)
 
     # -- one request, with retries on transient failures --
 
@@ -681,13 +713,17 @@ class StoreClient:
         attempts = 1 + retries
         for attempt in range(1, attempts + 1):
             wait = None
+            left = self.left()
+            if left is not None and left <= 0:
+                raise self.out_of_time(what)
             try:
                 self.requests += 1
-                response = self.http.send(method, url, **kwargs)
+                response = self.http.send(method, url, timeout=None if left is None else
+                                          min(self.timeout, left), **kwargs)
             except _ConnectFailed as e:
                 failure = self._connect_failure(e.error, url, what)
             except (OSError, http.client.HTTPException) as e:
-                failure = self._transport_failure(e, url, what)
+                failure = self._transport_failure(e, url, what, left)
             else:
                 if response.is_success:
                     return response
@@ -698,6 +734,11 @@ class StoreClient:
             if wait is None:
                 wait = self.backoff * 2 ** (attempt - 1) * (0.75 + random.random() / 2)
             wait = min(wait, self.max_wait)
+            left = self.left()
+            if left is not None and wait >= left:
+                failure.args = (f"{failure}; not retried: --max-time {self.max_time:g} s would "
+                                f"be over",)
+                raise failure
             self.retried += 1
             self.log(f"{what}: {failure}; retrying in {wait:.1f} s (attempt {attempt + 1} of "
                      f"{attempts})")
@@ -716,9 +757,13 @@ class StoreClient:
         return Unreachable(f"cannot reach the store at {url}: {e or type(e).__name__}. "
                            f"Is it running, and is the URL right?")
 
-    def _transport_failure(self, e: BaseException, url: str, what: str) -> HTTPFailure:
+    def _transport_failure(self, e: BaseException, url: str, what: str,
+                           left: float | None = None) -> HTTPFailure:
         # the request may have reached the store: only idempotent requests are retried
         if isinstance(e, TimeoutError):
+            if left is not None and left < self.timeout:
+                return HTTPFailure(f"{what} timed out at {url}: no answer before --max-time "
+                                   f"{self.max_time:g} s was over")
             return HTTPFailure(f"{what} timed out at {url} (no answer within "
                                f"{self.timeout:.0f} s); a larger --timeout may help",
                                transient=True)
@@ -821,6 +866,7 @@ class PublishOptions:
     timeout: float = DEFAULT_TIMEOUT
     retries: int = DEFAULT_RETRIES
     backoff: float = 1.0
+    max_time: float | None = None            # seconds for the whole run; None: no limit
     clean_stale: bool = False
     workdir: Path | None = None
 
@@ -880,7 +926,7 @@ def publish(files: list[Path], options: PublishOptions, *, progress: Progress | 
     result = PublishResult(graph=options.graph, dry_run=options.dry_run)
     client = StoreClient(user=options.user, password=options.password, token=options.token,
                          timeout=options.timeout, retries=options.retries,
-                         backoff=options.backoff, log=log)
+                         backoff=options.backoff, max_time=options.max_time, log=log)
     own_stage = staged is None
     writing = False
     try:
@@ -1044,7 +1090,8 @@ def _publish_staged(client: StoreClient, endpoints: Endpoints, staged: Staged,
         # credentials could not drop anything either. A swap of unknown outcome keeps them.
         if uploaded and not (isinstance(e, AuthError) and accepted[0] == 0) and \
                 not isinstance(e, SwapUncertain):
-            problem = cleanup(client, endpoints, uploaded)
+            with client.grace():
+                problem = cleanup(client, endpoints, uploaded)
             if problem and isinstance(e, PublishError):
                 e.args = (f"{e}\n{problem}",)  # the same error, with what is left to do
             elif problem:
@@ -1123,16 +1170,23 @@ def swap(client: StoreClient, endpoints: Endpoints, staged: Staged, tmps: dict[s
         try:
             client.update(endpoints.update, text, what="swapping the new graph in", retry=False)
         except PublishError as e:
-            state = swap_state(client, endpoints, tmps, expected)
+            with client.grace():
+                state = swap_state(client, endpoints, tmps, expected)
             if state == "done":
                 log(f"the swap request failed ({e}), but the store shows it complete")
                 break
             over = request_over(e)
             if state == "not-started" and over:
+                # jittered like the client's retries: a fixed rhythm can meet the same
+                # reader's lock again and again
+                wait = options.backoff * 2 ** (attempt - 1) * (0.75 + random.random() / 2)
+                rest = client.left()
+                if rest is not None and wait >= rest and getattr(e, "transient", False) and \
+                        attempt <= options.retries:
+                    raise PublishError(f"{e}\nthe old graph is unchanged; the swap was not "
+                                       f"retried: --max-time {options.max_time:g} s would be "
+                                       f"over") from e
                 if getattr(e, "transient", False) and attempt <= options.retries:
-                    # jittered like the client's retries: a fixed rhythm can meet the same
-                    # reader's lock again and again
-                    wait = options.backoff * 2 ** (attempt - 1) * (0.75 + random.random() / 2)
                     log(f"the swap failed and changed nothing ({e}); retrying in {wait:.1f} s")
                     time.sleep(wait)
                     continue

@@ -60,6 +60,11 @@ def _echo(message: str) -> None:
               show_default=True,
               help="Retries of a request after a transient failure (connection error, timeout, "
                    "HTTP 5xx, 408, 429), with exponential backoff or as Retry-After says.")
+@click.option("--max-time", type=click.FloatRange(min=1), default=None, metavar="S",
+              help="Give up after S seconds in all, retries and waits included (default: no "
+                   "limit). One more request then drops the temporary graph, unless the swap "
+                   "was still unanswered: then it is kept, as after any swap of unknown "
+                   "outcome.")
 @click.option("--clean-stale", is_flag=True,
               help="First drop the temporary graphs (<graph>-tmp-<16 hex digits>) that killed "
                    "or interrupted runs left behind; not while another publish of the same "
@@ -73,8 +78,8 @@ def _echo(message: str) -> None:
 @click.option("--out", metavar="DIR", type=click.Path(file_okay=False), default=None,
               help="Folder of the built dumps (default: dist/).")
 def publish(endpoint, graph, user, password, token, protocol, chunk_triples, keep_graphs,
-            dry_run, update_endpoint, gsp_endpoint, timeout, retries, clean_stale, dumps, base,
-            out) -> None:
+            dry_run, update_endpoint, gsp_endpoint, timeout, retries, max_time, clean_stale, dumps,
+            base, out) -> None:
     """Load the built graph (curated data plus every imported register) into a SPARQL 1.1 store,
     replacing the previous version atomically.
 
@@ -100,7 +105,7 @@ def publish(endpoint, graph, user, password, token, protocol, chunk_triples, kee
             endpoint=endpoint, graph=graph, user=user, password=password, token=token,
             protocol=protocol, chunk_triples=chunk_triples, keep_graphs=keep_graphs,
             dry_run=dry_run, update_endpoint=update_endpoint, gsp_endpoint=gsp_endpoint,
-            timeout=timeout, retries=retries, clean_stale=clean_stale,
+            timeout=timeout, retries=retries, max_time=max_time, clean_stale=clean_stale,
             workdir=default_workdir())
         result = _run(files, options)
     except PublishError as e:

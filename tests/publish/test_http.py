@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from http.server import ThreadingHTTPServer
 
 import pytest
@@ -209,6 +210,60 @@ def test_a_store_that_does_not_answer_in_time(stub):
         assert e.value.transient and e.value.sent
     finally:
         release.set()
+
+
+def test_max_time_ends_the_retries(stub):
+    """A store that keeps answering 503: without --max-time all 1 + 10 attempts would be made
+    over 20 s of Retry-After waits; with a 3 s limit the wait that would pass it is not begun."""
+    s = stub(lambda h, b: (503, {"Retry-After": "2"}, b"busy"))
+    client = StoreClient(retries=10, backoff=0.01, max_time=3)
+    with pytest.raises(HTTPFailure, match="HTTP 503.*not retried: --max-time 3 s would be over"):
+        client.request("GET", s.url + "/sparql", what="asking")
+    assert 1 <= len(s.seen) < 11
+
+
+def test_max_time_cuts_the_wait_for_an_answer(stub):
+    release = threading.Event()
+
+    def answer(handler, body):
+        release.wait(60)  # bound for a failing test only
+        return OK
+
+    s = stub(answer)
+    try:
+        with pytest.raises(HTTPFailure, match="no answer before --max-time 1 s was over") as e:
+            StoreClient(retries=3, timeout=600, max_time=1).request("GET", s.url + "/sparql",
+                                                                    what="asking")
+        # the request may have reached the store (a swap of unknown outcome), and its limit
+        # is spent: not retried
+        assert e.value.sent and not e.value.transient
+        assert len(s.seen) == 1
+    finally:
+        release.set()
+
+
+def test_past_max_time_nothing_is_sent_but_grace_allows_one_request(stub):
+    s = stub(lambda h, b: (503, {}, b"busy") if len(s.seen) == 1 else OK)
+    client = StoreClient(retries=3, backoff=0.01, max_time=0.001)
+    time.sleep(0.01)
+    with pytest.raises(HTTPFailure, match="asking: not tried, --max-time 0.001 s is over") as e:
+        client.request("GET", s.url + "/sparql", what="asking")
+    assert not e.value.sent and s.seen == []
+    with client.grace():  # one request, no retry: the 503 stands
+        with pytest.raises(HTTPFailure, match="HTTP 503"):
+            client.request("GET", s.url + "/sparql", what="dropping")
+    assert len(s.seen) == 1
+    with pytest.raises(HTTPFailure, match="not tried"):  # the deadline is back
+        client.request("GET", s.url + "/sparql", what="asking")
+    assert len(s.seen) == 1
+
+
+def test_grace_without_a_deadline_keeps_the_retries(stub):
+    s = stub(lambda h, b: (503, {}, b"busy") if len(s.seen) == 1 else OK)
+    client = StoreClient(retries=2, backoff=0.01)
+    with client.grace():
+        assert client.request("GET", s.url + "/sparql", what="asking").json() == {"boolean": True}
+    assert len(s.seen) == 2
 
 
 def test_swap_is_retried_only_when_it_certainly_did_not_run():
