@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from siberia_kg.publish import (AuthError, CountMismatch, PublishError, PublishOptions,
-                                StoreClient, UnreachableError, build_dumps, derive_endpoints,
-                                parse_retry_after, publish, stage)
+                                StoreClient, SwapUncertain, UnreachableError, build_dumps,
+                                derive_endpoints, parse_retry_after, publish, stage)
 from siberia_kg.publish_cli import publish as publish_command
 
 from .conftest import CREDENTIALS, write_synthetic
@@ -325,6 +325,34 @@ def test_max_time_gives_up_and_still_drops_the_temporary_graph(virtuoso, reader,
     assert r.exit_code == 1 and "not retried: --max-time 4 s would be over" in r.output
     assert reader.count(graph) == n_old
     assert reader.temporary_graphs(graph) == []
+
+
+def test_max_time_during_the_swap_keeps_the_temporary_graph(virtuoso, reader, proxy, tmp_path):
+    """The swap request is held by the proxy past --max-time: whether the store ran it cannot be
+    known, so the temporary graph is kept (never dropped under a swap that may be running), the
+    error says how to clean up, and --clean-stale does."""
+    graph = "http://example.org/publish-test/max-time-swap"
+    old, new = tmp_path / "old.nq", tmp_path / "new.nq"
+    n_old = write_synthetic(old, 300, "v1")
+    n_new = write_synthetic(new, 400, "v2")
+    publish([old], options(virtuoso, graph))
+    proxy.rule = lambda seen, n: "hold" if seen.method == "POST" and \
+        seen.path.startswith("/sparql-auth") and b"MOVE" in seen.body else None
+    try:
+        with pytest.raises(SwapUncertain, match="no answer before --max-time 5 s was over"
+                           "(.|\n)*were kept(.|\n)*--clean-stale"):
+            publish([new], options(virtuoso, graph, endpoint=f"{proxy.base}/sparql",
+                                   max_time=5))
+        assert proxy.held.is_set()
+    finally:
+        proxy.release.set()  # the held swap never reaches the store
+    assert reader.count(graph) == n_old
+    [tmp] = reader.temporary_graphs(graph)
+    assert reader.count(tmp) == n_new
+    proxy.rule = None
+    result = publish([new], options(virtuoso, graph, clean_stale=True))
+    assert result.stale_dropped == [tmp]
+    assert reader.count(graph) == n_new and reader.temporary_graphs(graph) == []
 
 
 def test_wrong_password_is_a_clear_error(virtuoso, reader, tmp_path):
