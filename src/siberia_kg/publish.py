@@ -699,6 +699,15 @@ class StoreClient:
         finally:
             self.deadline, self.retries = saved
 
+    def backoff_wait(self, attempt: int) -> float:
+        """Seconds to wait before retry `attempt`: exponential, jittered, so that retries do not
+        keep meeting the same busy moment (or the same reader's lock)."""
+        return self.backoff * 2 ** (attempt - 1) * (0.75 + random.random() / 2)
+
+    def ends_past_deadline(self, wait: float) -> bool:
+        left = self.left()
+        return left is not None and wait >= left
+
     def out_of_time(self, what: str) -> PublishError:
         return HTTPFailure(f"{what}: not tried, --max-time {self.max_time:g} s is over",
                            sent=False)
@@ -732,10 +741,9 @@ class StoreClient:
             if not failure.transient or attempt == attempts:
                 raise failure
             if wait is None:
-                wait = self.backoff * 2 ** (attempt - 1) * (0.75 + random.random() / 2)
+                wait = self.backoff_wait(attempt)
             wait = min(wait, self.max_wait)
-            left = self.left()
-            if left is not None and wait >= left:
+            if self.ends_past_deadline(wait):
                 failure.args = (f"{failure}; not retried: --max-time {self.max_time:g} s would "
                                 f"be over",)
                 raise failure
@@ -1177,16 +1185,12 @@ def swap(client: StoreClient, endpoints: Endpoints, staged: Staged, tmps: dict[s
                 break
             over = request_over(e)
             if state == "not-started" and over:
-                # jittered like the client's retries: a fixed rhythm can meet the same
-                # reader's lock again and again
-                wait = options.backoff * 2 ** (attempt - 1) * (0.75 + random.random() / 2)
-                rest = client.left()
-                if rest is not None and wait >= rest and getattr(e, "transient", False) and \
-                        attempt <= options.retries:
-                    raise PublishError(f"{e}\nthe old graph is unchanged; the swap was not "
-                                       f"retried: --max-time {options.max_time:g} s would be "
-                                       f"over") from e
                 if getattr(e, "transient", False) and attempt <= options.retries:
+                    wait = client.backoff_wait(attempt)
+                    if client.ends_past_deadline(wait):
+                        raise PublishError(f"{e}\nthe old graph is unchanged; the swap was not "
+                                           f"retried: --max-time {options.max_time:g} s would "
+                                           f"be over") from e
                     log(f"the swap failed and changed nothing ({e}); retrying in {wait:.1f} s")
                     time.sleep(wait)
                     continue

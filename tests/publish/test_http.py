@@ -196,20 +196,24 @@ def test_retry_after_is_honoured_and_transient_failures_are_retried(stub):
     assert "RemoteDisconnected" in logs[1] or "Connection" in logs[1]
 
 
-def test_a_store_that_does_not_answer_in_time(stub):
+@pytest.fixture
+def silent_stub(stub):
+    """A stub that holds every request without answering until the test is over."""
     release = threading.Event()
 
     def answer(handler, body):
         release.wait(60)  # bound for a failing test only
         return OK
 
-    s = stub(answer)
-    try:
-        with pytest.raises(HTTPFailure, match="timed out .* a larger --timeout may help") as e:
-            StoreClient(retries=0, timeout=1).request("GET", s.url + "/sparql", what="asking")
-        assert e.value.transient and e.value.sent
-    finally:
-        release.set()
+    yield stub(answer)
+    release.set()
+
+
+def test_a_store_that_does_not_answer_in_time(silent_stub):
+    with pytest.raises(HTTPFailure, match="timed out .* a larger --timeout may help") as e:
+        StoreClient(retries=0, timeout=1).request("GET", silent_stub.url + "/sparql",
+                                                  what="asking")
+    assert e.value.transient and e.value.sent
 
 
 def test_max_time_ends_the_retries(stub):
@@ -222,24 +226,14 @@ def test_max_time_ends_the_retries(stub):
     assert 1 <= len(s.seen) < 11
 
 
-def test_max_time_cuts_the_wait_for_an_answer(stub):
-    release = threading.Event()
-
-    def answer(handler, body):
-        release.wait(60)  # bound for a failing test only
-        return OK
-
-    s = stub(answer)
-    try:
-        with pytest.raises(HTTPFailure, match="no answer before --max-time 1 s was over") as e:
-            StoreClient(retries=3, timeout=600, max_time=1).request("GET", s.url + "/sparql",
-                                                                    what="asking")
-        # the request may have reached the store (a swap of unknown outcome), and its limit
-        # is spent: not retried
-        assert e.value.sent and not e.value.transient
-        assert len(s.seen) == 1
-    finally:
-        release.set()
+def test_max_time_cuts_the_wait_for_an_answer(silent_stub):
+    with pytest.raises(HTTPFailure, match="no answer before --max-time 1 s was over") as e:
+        StoreClient(retries=3, timeout=600, max_time=1).request(
+            "GET", silent_stub.url + "/sparql", what="asking")
+    # the request may have reached the store (a swap of unknown outcome), and its limit is
+    # spent: not retried
+    assert e.value.sent and not e.value.transient
+    assert len(silent_stub.seen) == 1
 
 
 def test_past_max_time_nothing_is_sent_but_grace_allows_one_request(stub):
